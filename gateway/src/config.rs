@@ -1,0 +1,471 @@
+//! The gateway's configuration: one typed file, validated once into the runtime form.
+//!
+//! Unknown keys are errors, every problem is reported at once with its key path, and
+//! relative paths are resolved against `server.data_dir`.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use sso::ldap::{LdapSettings, parse_duration};
+use sso::local::LocalAccount;
+
+/// The configuration file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Listeners and state directory.
+    pub server: ServerSection,
+    /// Certificate and key.
+    pub tls: TlsSection,
+    /// Session cookie, store and timeouts.
+    #[serde(default)]
+    pub session: SessionSection,
+    /// Identity assertion for the app.
+    #[serde(default)]
+    pub assertion: AssertionSection,
+    /// Audit log.
+    #[serde(default)]
+    pub audit: AuditSection,
+    /// Local accounts (demo users, break-glass administrators).
+    #[serde(default)]
+    pub local_accounts: Vec<LocalAccount>,
+    /// An LDAP directory or Active Directory.
+    #[serde(default)]
+    pub ldap: Option<LdapSection>,
+    /// Routes, tried by host and longest path prefix.
+    pub routes: Vec<RouteSection>,
+}
+
+/// `[server]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// HTTPS listener.
+    pub https: SocketAddr,
+    /// Plain-HTTP listener that only redirects to HTTPS.
+    #[serde(default)]
+    pub http: Option<SocketAddr>,
+    /// The HTTPS port browsers see, if it differs from the listener's (port forwarding).
+    #[serde(default)]
+    pub public_https_port: Option<u16>,
+    /// Where the gateway keeps its state (session store, generated keys and certificate).
+    pub data_dir: PathBuf,
+    /// Worker threads for the proxy.
+    #[serde(default = "default_threads")]
+    pub threads: usize,
+}
+
+fn default_threads() -> usize {
+    2
+}
+
+/// `[tls]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+    /// Generate a self-signed ECDSA P-256 certificate when the files are missing.
+    #[serde(default)]
+    pub self_signed_if_missing: bool,
+    /// Names for a generated certificate.
+    #[serde(default = "default_hostnames")]
+    pub hostnames: Vec<String>,
+}
+
+fn default_hostnames() -> Vec<String> {
+    vec!["localhost".into()]
+}
+
+/// `[session]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSection {
+    /// SQLite file of the session store.
+    pub database: PathBuf,
+    /// Secret that keys session hashes and CSRF tokens (generated when missing).
+    pub secret_file: PathBuf,
+    /// A session unused this long ends.
+    #[serde(deserialize_with = "duration")]
+    pub idle_timeout: Duration,
+    /// A session ends this long after login.
+    #[serde(deserialize_with = "duration")]
+    pub absolute_timeout: Duration,
+}
+
+impl Default for SessionSection {
+    fn default() -> Self {
+        SessionSection {
+            database: "gateway.db".into(),
+            secret_file: "session.secret".into(),
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(10 * 3600),
+        }
+    }
+}
+
+/// `[assertion]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssertionSection {
+    /// Ed25519 PKCS#8 private key (its public half is written beside it as `.pub`), or an
+    /// HMAC secret file.
+    pub signing_key: PathBuf,
+    /// Lifetime of one assertion.
+    #[serde(deserialize_with = "duration")]
+    pub lifetime: Duration,
+}
+
+impl Default for AssertionSection {
+    fn default() -> Self {
+        AssertionSection {
+            signing_key: "assertion.key".into(),
+            lifetime: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `[audit]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSection {
+    /// JSON-lines file.
+    pub file: PathBuf,
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        AuditSection {
+            file: "audit.log".into(),
+        }
+    }
+}
+
+/// `[ldap]`: the directory settings plus where its service password lives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapSection {
+    /// File holding the service account's password.
+    pub bind_password_file: PathBuf,
+    /// The directory settings.
+    #[serde(flatten)]
+    pub settings: LdapSettings,
+}
+
+/// How identity reaches an upstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityMode {
+    /// The signed assertion (the Yakuba app).
+    Assertion,
+    /// Plain headers (legacy systems), as listed in `headers`.
+    Headers,
+    /// Nothing (public routes such as static assets are not yet supported; reserved).
+    None,
+}
+
+/// Which fact about the user a header carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityField {
+    /// Login id.
+    User,
+    /// Display name.
+    Name,
+    /// Mail address.
+    Mail,
+    /// Department.
+    Department,
+    /// Groups, comma-separated.
+    Groups,
+}
+
+/// How a header value is encoded; raw UTF-8 is not valid in HTTP headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderEncoding {
+    /// Percent-encoded UTF-8 (ASCII passes through).
+    #[default]
+    Percent,
+    /// Standard Base64 of the UTF-8 bytes.
+    Base64,
+}
+
+/// One identity header for a legacy route.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderSpec {
+    /// Header name.
+    pub name: String,
+    /// What it carries.
+    pub value: IdentityField,
+    /// How it is encoded.
+    #[serde(default)]
+    pub encoding: HeaderEncoding,
+}
+
+/// `[[routes]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSection {
+    /// Stable id, used in audit records and tiles.
+    pub id: String,
+    /// Japanese name.
+    pub name: String,
+    /// English name.
+    #[serde(default)]
+    pub name_en: Option<String>,
+    /// Host to match (without port); any host when absent.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Path prefix to match, at a segment boundary.
+    #[serde(default = "default_prefix")]
+    pub path_prefix: String,
+    /// Upstream addresses.
+    pub upstreams: Vec<String>,
+    /// How identity is passed on.
+    pub identity: IdentityMode,
+    /// Audience of the assertion (for `identity = "assertion"`).
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Headers (for `identity = "headers"`).
+    #[serde(default)]
+    pub headers: Vec<HeaderSpec>,
+    /// Show a tile on the portal for users who may open it.
+    #[serde(default)]
+    pub tile: bool,
+    /// Only members of one of these groups may open it; everyone logged in when empty.
+    #[serde(default)]
+    pub allow_groups: Vec<String>,
+}
+
+fn default_prefix() -> String {
+    "/".into()
+}
+
+fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+/// A configuration error with its key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where, e.g. `routes[2].upstreams`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Every problem found in one file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render(.0))]
+pub struct ConfigErrors(pub Vec<Problem>);
+
+fn render(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl GatewayConfig {
+    /// Parse TOML text (syntax and types only).
+    pub fn parse(text: &str) -> Result<GatewayConfig, ConfigErrors> {
+        toml::from_str(text).map_err(|e| {
+            ConfigErrors(vec![Problem {
+                key: "(file)".into(),
+                message: e.to_string(),
+            }])
+        })
+    }
+
+    /// Read and parse a file.
+    pub fn load(path: &Path) -> anyhow::Result<GatewayConfig> {
+        use anyhow::Context as _;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read configuration {}", path.display()))?;
+        GatewayConfig::parse(&text)
+            .with_context(|| format!("configuration {} is invalid", path.display()))
+    }
+
+    /// Check everything that types alone cannot, reporting every problem.
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let mut problems = Vec::new();
+        let mut problem = |key: String, message: &str| {
+            problems.push(Problem {
+                key,
+                message: message.to_owned(),
+            })
+        };
+        if self.server.threads == 0 {
+            problem("server.threads".into(), "must be at least 1");
+        }
+        if self.session.idle_timeout.is_zero() {
+            problem("session.idle_timeout".into(), "must be longer than zero");
+        }
+        if self.session.absolute_timeout < self.session.idle_timeout {
+            problem(
+                "session.absolute_timeout".into(),
+                "must not be shorter than session.idle_timeout",
+            );
+        }
+        let lifetime = self.assertion.lifetime;
+        if lifetime < Duration::from_secs(10) || lifetime > Duration::from_secs(300) {
+            problem("assertion.lifetime".into(), "must be between 10s and 5m");
+        }
+        if self.routes.is_empty() {
+            problem("routes".into(), "at least one route is needed");
+        }
+        let mut ids = HashSet::new();
+        let mut matches = HashSet::new();
+        for (i, r) in self.routes.iter().enumerate() {
+            let key = |field: &str| format!("routes[{i}].{field}");
+            if r.id.is_empty() || !r.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                problem(key("id"), "must be non-empty ASCII letters, digits, `-` or `_`");
+            }
+            if !ids.insert(r.id.clone()) {
+                problem(key("id"), "is used by another route");
+            }
+            if !r.path_prefix.starts_with('/') {
+                problem(key("path_prefix"), "must start with `/`");
+            }
+            if !matches.insert((r.host.clone(), crate::routing::normalise_prefix(&r.path_prefix))) {
+                problem(key("path_prefix"), "another route has the same host and prefix");
+            }
+            if r.upstreams.is_empty() {
+                problem(key("upstreams"), "at least one address is needed");
+            }
+            for (j, u) in r.upstreams.iter().enumerate() {
+                if u.parse::<SocketAddr>().is_err() {
+                    problem(
+                        format!("routes[{i}].upstreams[{j}]"),
+                        "must be an IP address and port, e.g. 127.0.0.1:8701",
+                    );
+                }
+            }
+            match r.identity {
+                IdentityMode::Assertion if r.audience.is_none() => {
+                    problem(key("audience"), "is required when identity = \"assertion\"")
+                }
+                IdentityMode::Headers if r.headers.is_empty() => {
+                    problem(key("headers"), "is required when identity = \"headers\"")
+                }
+                _ => {}
+            }
+            for (j, h) in r.headers.iter().enumerate() {
+                if http::HeaderName::from_bytes(h.name.as_bytes()).is_err() || h.name.contains('_') {
+                    problem(
+                        format!("routes[{i}].headers[{j}].name"),
+                        "must be a valid header name without `_`",
+                    );
+                }
+            }
+        }
+        if let Some(ldap) = &self.ldap {
+            if ldap.settings.urls.is_empty() {
+                problem("ldap.urls".into(), "at least one server is needed");
+            }
+            for (j, u) in ldap.settings.urls.iter().enumerate() {
+                if !(u.starts_with("ldap://") || u.starts_with("ldaps://")) {
+                    problem(format!("ldap.urls[{j}]"), "must start with ldap:// or ldaps://");
+                }
+            }
+            if !ldap.settings.user_filter.contains("{login}") {
+                problem("ldap.user_filter".into(), "must contain {login}");
+            }
+        }
+        if self.local_accounts.is_empty() && self.ldap.is_none() {
+            problem(
+                "local_accounts".into(),
+                "no way to log in: configure [ldap] or at least one local account",
+            );
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(problems))
+        }
+    }
+
+    /// Resolve a configured path against `server.data_dir`.
+    pub fn path(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.server.data_dir.join(p)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[server]
+https = "127.0.0.1:8443"
+data_dir = "/tmp/x"
+[tls]
+cert = "cert.pem"
+key = "key.pem"
+[[local_accounts]]
+user = "a"
+password_hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+name = "A"
+[[routes]]
+id = "app"
+name = "ポータル"
+upstreams = ["127.0.0.1:8701"]
+identity = "assertion"
+audience = "yakuba-app"
+"#;
+
+    #[test]
+    fn a_minimal_file_parses_with_defaults() {
+        let c = GatewayConfig::parse(MINIMAL).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.session.idle_timeout, Duration::from_secs(1800));
+        assert_eq!(c.path(Path::new("gateway.db")), PathBuf::from("/tmp/x/gateway.db"));
+        assert_eq!(c.path(Path::new("/abs")), PathBuf::from("/abs"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let text = MINIMAL.replace("[tls]", "[tls]\nciphers = \"all\"");
+        assert!(GatewayConfig::parse(&text).is_err());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key_path() {
+        let text = MINIMAL
+            .replace("upstreams = [\"127.0.0.1:8701\"]", "upstreams = [\"nowhere\"]")
+            .replace("audience = \"yakuba-app\"", "")
+            + "[[routes]]\nid = \"app\"\nname = \"x\"\npath_prefix = \"x\"\nupstreams = []\nidentity = \"headers\"\n";
+        let c = GatewayConfig::parse(&text).unwrap();
+        let errors = c.validate().unwrap_err().0;
+        let keys: Vec<&str> = errors.iter().map(|p| p.key.as_str()).collect();
+        for expected in [
+            "routes[0].upstreams[0]",
+            "routes[0].audience",
+            "routes[1].id",
+            "routes[1].path_prefix",
+            "routes[1].upstreams",
+            "routes[1].headers",
+        ] {
+            assert!(keys.contains(&expected), "{expected} missing from {keys:?}");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Identity headers: what clients may not send, and what the gateway adds for upstreams.
+//!
+//! Header names compare after folding case and reading `_` as `-`, because some upstream
+//! stacks (CGI, PHP, Rails) treat `X_Remote_User` and `x-remote-user` as the same variable.
+
+use std::collections::HashSet;
+
+use base64::Engine as _;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::config::{HeaderEncoding, HeaderSpec, IdentityField};
+use crate::routing::Route;
+use sso::Identity;
+
+/// Every header with this prefix belongs to the gateway.
+const RESERVED_PREFIX: &str = "x-yakuba-";
+
+/// Forwarding headers the gateway sets itself; client values are dropped.
+const FORWARDING: [&str; 5] = [
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "forwarded",
+];
+
+/// Characters left alone by percent-encoding: unreserved ASCII only.
+const ENCODE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b':')
+    .add(b';')
+    .add(b'=')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'|')
+    .add(b',')
+    .add(b'+')
+    .add(b'&')
+    .add(b'\'');
+
+/// The folded form of a header name: lower-case, `_` read as `-`.
+pub fn fold(name: &str) -> String {
+    name.bytes()
+        .map(|b| if b == b'_' { '-' } else { b.to_ascii_lowercase() as char })
+        .collect()
+}
+
+/// The set of header names no client may send through the gateway.
+#[derive(Debug, Clone)]
+pub struct ReservedHeaders {
+    names: HashSet<String>,
+}
+
+impl ReservedHeaders {
+    /// Reserve the gateway's own names and every identity header any route uses: a header
+    /// trusted by one legacy system must not pass through to another either.
+    pub fn new(routes: &[Route]) -> ReservedHeaders {
+        let mut names: HashSet<String> = FORWARDING.iter().map(|s| (*s).to_owned()).collect();
+        names.insert(fold(sso::assertion::HEADER));
+        for route in routes {
+            for h in &route.headers {
+                names.insert(fold(&h.name));
+            }
+        }
+        ReservedHeaders { names }
+    }
+
+    /// Whether a client-supplied header called `name` must be removed.
+    pub fn is_reserved(&self, name: &str) -> bool {
+        let folded = fold(name);
+        folded.starts_with(RESERVED_PREFIX) || self.names.contains(&folded)
+    }
+}
+
+fn field(identity: &Identity, field: IdentityField) -> String {
+    match field {
+        IdentityField::User => identity.user.clone(),
+        IdentityField::Name => identity.name.clone(),
+        IdentityField::Mail => identity.mail.clone().unwrap_or_default(),
+        IdentityField::Department => identity.department.clone().unwrap_or_default(),
+        IdentityField::Groups => identity.groups.join(","),
+    }
+}
+
+/// Encode a value so it is a valid header value whatever it contains.
+pub fn encode(value: &str, encoding: HeaderEncoding) -> String {
+    match encoding {
+        HeaderEncoding::Percent => utf8_percent_encode(value, ENCODE).to_string(),
+        HeaderEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(value),
+    }
+}
+
+/// The identity headers for a legacy route, as (name, value) pairs.
+pub fn identity_headers(specs: &[HeaderSpec], identity: &Identity) -> Vec<(String, String)> {
+    specs
+        .iter()
+        .map(|s| (s.name.clone(), encode(&field(identity, s.value), s.encoding)))
+        .collect()
+}
+
+/// Remove the gateway's own cookies from a `Cookie` header value; `None` when nothing is
+/// left. Upstreams never see the session cookie.
+pub fn strip_gateway_cookies(cookie_header: &str) -> Option<String> {
+    let kept: Vec<&str> = cookie_header
+        .split(';')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default().trim();
+            !crate::cookies::is_gateway_cookie(name)
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sso::AuthMethod;
+
+    fn route_with(names: &[&str]) -> Route {
+        Route {
+            id: "r".into(),
+            name: "r".into(),
+            name_en: "r".into(),
+            host: None,
+            prefix: "/r".into(),
+            upstreams: vec![],
+            identity: crate::config::IdentityMode::Headers,
+            audience: None,
+            headers: names
+                .iter()
+                .map(|n| HeaderSpec {
+                    name: (*n).into(),
+                    value: IdentityField::User,
+                    encoding: HeaderEncoding::Percent,
+                })
+                .collect(),
+            tile: false,
+            allow_groups: vec![],
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_an_identity_header_is_reserved() {
+        let reserved = ReservedHeaders::new(&[route_with(&["X-Remote-User"])]);
+        for name in [
+            "X-Yakuba-User",
+            "x_yakuba_user",
+            "X_YAKUBA_USER",
+            "x-YaKuBa-assertion",
+            "X-Yakuba_Anything-New",
+            "x-remote-user",
+            "X_Remote_User",
+            "X-REMOTE-USER",
+            "X-Forwarded-For",
+            "x_forwarded_for",
+            "Forwarded",
+        ] {
+            assert!(reserved.is_reserved(name), "{name}");
+        }
+        for name in ["Accept", "X-Remote-Userx", "X-Requested-With", "Cookie"] {
+            assert!(!reserved.is_reserved(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_values_are_encoded() {
+        assert_eq!(encode("yamada", HeaderEncoding::Percent), "yamada");
+        assert_eq!(encode("山田 太郎", HeaderEncoding::Percent), "%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E");
+        assert_eq!(encode("a\r\nb", HeaderEncoding::Percent), "a%0D%0Ab");
+        assert_eq!(encode("山田", HeaderEncoding::Base64), "5bGx55Sw");
+    }
+
+    #[test]
+    fn identity_headers_carry_the_configured_fields() {
+        let who = Identity {
+            user: "tanaka".into(),
+            name: "田中 一郎".into(),
+            mail: Some("tanaka@city.example".into()),
+            department: Some("総務課".into()),
+            groups: vec!["a".into(), "b".into()],
+            method: AuthMethod::Ldap,
+        };
+        let specs = vec![
+            HeaderSpec { name: "X-Remote-User".into(), value: IdentityField::User, encoding: HeaderEncoding::Percent },
+            HeaderSpec { name: "X-Remote-Name".into(), value: IdentityField::Name, encoding: HeaderEncoding::Base64 },
+            HeaderSpec { name: "X-Remote-Groups".into(), value: IdentityField::Groups, encoding: HeaderEncoding::Percent },
+        ];
+        let h = identity_headers(&specs, &who);
+        assert_eq!(h[0], ("X-Remote-User".into(), "tanaka".into()));
+        assert_eq!(h[1].1, "55Sw5LitIOS4gOmDjg==");
+        assert_eq!(h[2].1, "a%2Cb");
+    }
+
+    #[test]
+    fn gateway_cookies_never_reach_upstreams() {
+        assert_eq!(
+            strip_gateway_cookies("a=1; __Host-yakuba_session=SECRET; b=2").as_deref(),
+            Some("a=1; b=2")
+        );
+        assert_eq!(strip_gateway_cookies("__Host-yakuba_session=SECRET"), None);
+        assert_eq!(strip_gateway_cookies("__Host-yakuba_login=n;yakuba_lang=en").as_deref(), Some("yakuba_lang=en"));
+    }
+}

@@ -1,0 +1,242 @@
+//! `yakuba-gateway`: the TLS front door of the Yakuba appliance. It logs staff in, keeps
+//! their sessions, routes each request to the app or a legacy system with identity attached,
+//! and writes an audit record for every request.
+
+mod access;
+mod audit;
+mod config;
+mod cookies;
+mod endpoints;
+mod headers;
+mod lang;
+mod pages;
+mod proxy;
+mod routing;
+mod secrets;
+mod sessions;
+mod state;
+mod store;
+mod tls;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use pingora::lb::LoadBalancer;
+use pingora::listeners::tls::TlsSettings;
+use pingora::server::Server;
+use pingora::server::configuration::ServerConf;
+
+use crate::config::GatewayConfig;
+
+/// Command line.
+#[derive(Parser)]
+#[command(name = "yakuba-gateway", version, about = "Yakuba SSO gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway.
+    Run {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+    },
+    /// Check a configuration file and report every problem.
+    CheckConfig {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+    },
+    /// Create missing secrets (session secret, assertion key pair, certificate).
+    Keygen {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+    },
+    /// Read a password on standard input and print its argon2id hash for a local account.
+    HashPassword,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Run { config } => run(&config),
+        Command::CheckConfig { config } => check_config(&config),
+        Command::Keygen { config } => {
+            let config = load(&config)?;
+            secrets::ensure_all(&config)?;
+            println!("secrets are in place under {}", config.server.data_dir.display());
+            Ok(())
+        }
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("cannot read standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!password.is_empty(), "empty password");
+            println!("{}", sso::local::hash_password(password)?);
+            Ok(())
+        }
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<GatewayConfig> {
+    let config = GatewayConfig::load(path)?;
+    config
+        .validate()
+        .with_context(|| format!("configuration {} is invalid", path.display()))?;
+    Ok(config)
+}
+
+fn check_config(path: &Path) -> anyhow::Result<()> {
+    let config = load(path)?;
+    sso::local::LocalAccounts::new(config.local_accounts.clone())?;
+    println!("{}: configuration OK ({} routes)", path.display(), config.routes.len());
+    Ok(())
+}
+
+fn run(path: &Path) -> anyhow::Result<()> {
+    let config = load(path)?;
+    let secrets = secrets::ensure_all(&config)?;
+
+    // A small runtime for start-up and background maintenance; Pingora runs its own
+    // runtimes for the proxy. It lives as long as `main`, which never returns from
+    // `run_forever`.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("gateway-maint")
+        .enable_all()
+        .build()
+        .context("cannot start the maintenance runtime")?;
+    let state = Arc::new(runtime.block_on(build_state(&config, secrets))?);
+    runtime.spawn(maintain(state.clone()));
+
+    let mut conf = ServerConf::default();
+    conf.threads = config.server.threads;
+    conf.work_stealing = true;
+    conf.grace_period_seconds = Some(1);
+    conf.graceful_shutdown_timeout_seconds = Some(5);
+    conf.pid_file = config.path(Path::new("gateway.pid")).display().to_string();
+    conf.upgrade_sock = config.path(Path::new("gateway-upgrade.sock")).display().to_string();
+    let mut server = Server::new_with_opt_and_conf(None, conf);
+    server.bootstrap();
+
+    let mut https = pingora::proxy::http_proxy_service(
+        &server.configuration,
+        proxy::Proxy {
+            state: state.clone(),
+        },
+    );
+    let cert = tls::load(&config.path(&config.tls.cert), &config.path(&config.tls.key))?;
+    let mut tls_settings = TlsSettings::with_callbacks(Box::new(NoCallbacks))
+        .map_err(|e| anyhow::anyhow!("TLS settings: {e}"))?;
+    tls_settings.set_cert_resolver(Arc::new(tls::SingleCert(cert)));
+    tls_settings.enable_h2();
+    https.add_tls_with_settings(&config.server.https.to_string(), None, tls_settings);
+    server.add_service(https);
+
+    if let Some(http_addr) = config.server.http {
+        let mut http = pingora::proxy::http_proxy_service(
+            &server.configuration,
+            proxy::RedirectToHttps {
+                https_port: state.https_port,
+            },
+        );
+        http.add_tcp(&http_addr.to_string());
+        server.add_service(http);
+    }
+
+    tracing::info!(
+        https = %config.server.https,
+        http = ?config.server.http,
+        routes = config.routes.len(),
+        "yakuba-gateway listening"
+    );
+    let _keep_alive = runtime;
+    server.run_forever()
+}
+
+/// Post-handshake callbacks: none yet.
+struct NoCallbacks;
+
+#[async_trait::async_trait]
+impl pingora::listeners::TlsAccept for NoCallbacks {}
+
+async fn build_state(config: &GatewayConfig, secrets: secrets::Secrets) -> anyhow::Result<state::GatewayState> {
+    let routes = Arc::new(routing::RouteTable::new(&config.routes));
+    let mut balancers = Vec::with_capacity(config.routes.len());
+    for route in routes.routes() {
+        let lb = LoadBalancer::try_from_iter(route.upstreams.iter().map(String::as_str))
+            .with_context(|| format!("route {}: bad upstream address", route.id))?;
+        balancers.push(Arc::new(lb));
+    }
+    let db_path = config.path(&config.session.database);
+    let pool = store::open(&db_path)
+        .await
+        .with_context(|| format!("cannot open the session store {}", db_path.display()))?;
+    let sessions = Arc::new(sessions::Sessions::new(
+        pool,
+        secrets.keyer,
+        sso::SessionRules {
+            idle: config.session.idle_timeout,
+            absolute: config.session.absolute_timeout,
+        },
+        routes.clone(),
+    ));
+    let ldap = match &config.ldap {
+        None => None,
+        Some(section) => {
+            let password_file = config.path(&section.bind_password_file);
+            let mut settings = section.settings.clone();
+            settings.bind_password = std::fs::read_to_string(&password_file)
+                .with_context(|| format!("cannot read ldap.bind_password_file {}", password_file.display()))?
+                .trim_end_matches(['\r', '\n'])
+                .to_owned();
+            Some(sso::ldap::LdapDirectory::new(settings)?)
+        }
+    };
+    let audit_path = config.path(&config.audit.file);
+    Ok(state::GatewayState {
+        reserved: headers::ReservedHeaders::new(routes.routes()),
+        balancers,
+        sessions,
+        signer: secrets.signer,
+        local: sso::local::LocalAccounts::new(config.local_accounts.clone())?,
+        ldap,
+        audit: audit::AuditLog::open(&audit_path)
+            .with_context(|| format!("cannot open the audit log {}", audit_path.display()))?,
+        https_port: config.server.public_https_port.unwrap_or(config.server.https.port()),
+        routes,
+    })
+}
+
+/// Flush session last-use times and sweep expired sessions, forever.
+async fn maintain(state: Arc<state::GatewayState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        match state.sessions.sweep().await {
+            Ok(ended) => {
+                for (key, user, reason) in ended {
+                    state.audit.record(&audit::Record {
+                        user: Some(user),
+                        session: Some(key),
+                        ..audit::Record::new(audit::Kind::Logout, audit::Decision::Success, reason)
+                    });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "session maintenance failed"),
+        }
+    }
+}

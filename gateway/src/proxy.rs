@@ -1,0 +1,532 @@
+//! The one `impl ProxyHttp`: read the request, let the decision modules decide, and turn
+//! the decision into Pingora calls in exactly one place ([`Proxy::apply`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::prelude::*;
+use pingora::proxy::{FailToProxy, ProxyHttp, Session};
+use sso::{Claims, SessionId};
+
+use crate::access::{self, Verdict, Who};
+use crate::audit::{Decision, Kind, Record};
+use crate::config::IdentityMode;
+use crate::cookies::{self, CookieValue};
+use crate::endpoints::{self, Incoming, Reply};
+use crate::headers;
+use crate::lang::Lang;
+use crate::pages;
+use crate::routing::{RequestPath, RouteIdx};
+use crate::sessions::{LiveSession, Lookup, now};
+use crate::state::GatewayState;
+
+/// Largest total size of request headers accepted.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Security headers on every response.
+const SECURITY_HEADERS: [(&str, &str); 3] = [
+    ("strict-transport-security", "max-age=31536000"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+];
+
+/// What `request_filter` does next.
+#[derive(Debug)]
+enum Step {
+    /// Proxy to the route in the context.
+    Forward,
+    /// Answer from the gateway.
+    Reply(Reply),
+}
+
+/// Per-request state shared across Pingora's phases.
+pub struct Ctx {
+    start: Instant,
+    route: Option<RouteIdx>,
+    session: Option<Arc<LiveSession>>,
+    decision: Decision,
+    reason: &'static str,
+    user: Option<String>,
+    session_key: Option<String>,
+    upstream: Option<String>,
+    client: Option<String>,
+    host: Option<String>,
+}
+
+/// The HTTPS proxy.
+pub struct Proxy {
+    /// Shared gateway state.
+    pub state: Arc<GatewayState>,
+}
+
+fn host_of(req: &RequestHeader) -> Option<String> {
+    let raw = req
+        .uri
+        .host()
+        .map(str::to_owned)
+        .or_else(|| req.headers.get("host").and_then(|h| h.to_str().ok()).map(str::to_owned))?;
+    // Strip a port, keeping IPv6 literals intact.
+    let host = match raw.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h.to_owned(),
+        _ => raw,
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+fn header_str<'a>(req: &'a RequestHeader, name: &str) -> Option<&'a str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn cookie(req: &RequestHeader, name: &str) -> CookieValue {
+    cookies::find(req.headers.get_all("cookie").iter().map(|v| v.as_bytes()), name)
+}
+
+fn bad_request(lang: Lang, reason: &'static str) -> Reply {
+    let t = lang.texts();
+    Reply::html(400, pages::message(lang, t.bad_request_title, t.bad_request_body, None), Decision::Deny, reason)
+}
+
+impl Proxy {
+    /// Decide what to do with a request. Everything Pingora-specific stays in `apply`.
+    async fn decide(&self, session: &mut Session, ctx: &mut Ctx) -> Step {
+        let state = &self.state;
+        ctx.client = session.client_addr().map(|a| a.to_string());
+        let req = session.req_header();
+        ctx.host = host_of(req);
+        let lang = Lang::parse(cookie(req, cookies::LANG).one()).unwrap_or(Lang::Ja);
+
+        let header_bytes: usize = req.headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+        if header_bytes > MAX_HEADER_BYTES {
+            return Step::Reply(Reply::text(431, "request headers too large\n", Decision::Deny, "headers_too_large"));
+        }
+        if req.headers.get_all("host").iter().count() > 1 {
+            return Step::Reply(bad_request(lang, "duplicate_host"));
+        }
+        let path = match RequestPath::parse(req.uri.path()) {
+            Ok(p) => p,
+            Err(e) => return Step::Reply(bad_request(lang, e.reason())),
+        };
+
+        if endpoints::is_endpoint(path.as_str()) {
+            let method = req.method.as_str().to_owned();
+            let cross_site = matches!(header_str(req, "sec-fetch-site"), Some("cross-site" | "same-site"));
+            let incoming = Incoming {
+                method: method.clone(),
+                path: path.as_str().to_owned(),
+                query: req.uri.query().map(str::to_owned),
+                session_cookie: cookie(req, cookies::SESSION),
+                login_cookie: cookie(req, cookies::LOGIN_NONCE),
+                lang_cookie: cookie(req, cookies::LANG).one().map(str::to_owned),
+                cross_site,
+                client: ctx.client.clone(),
+            };
+            let body = if method == "POST" {
+                match read_body(session, endpoints::MAX_FORM).await {
+                    Ok(body) => Some(body),
+                    Err(reply) => return Step::Reply(reply),
+                }
+            } else {
+                None
+            };
+            return Step::Reply(endpoints::serve(state, &incoming, body).await);
+        }
+
+        let route = state.routes.find(ctx.host.as_deref(), &path);
+        let navigation = access::is_navigation(
+            req.method.as_str(),
+            header_str(req, "sec-fetch-mode"),
+            header_str(req, "accept"),
+        );
+        let target = req.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+        let who_session = match cookie(req, cookies::SESSION) {
+            CookieValue::Absent => Err("no_session"),
+            CookieValue::Duplicated => Err("duplicate_session_cookie"),
+            CookieValue::One(raw) => match SessionId::parse(&raw) {
+                None => Err("malformed_session_cookie"),
+                Some(id) => match state.sessions.lookup(&id).await {
+                    Ok(Lookup::Live(s)) => Ok(s),
+                    Ok(Lookup::Unknown) => Err("unknown_session"),
+                    Ok(Lookup::Expired(why, s)) => {
+                        state.audit.record(&Record {
+                            client: ctx.client.clone(),
+                            user: Some(s.identity.user.clone()),
+                            session: Some(s.key.as_str().to_owned()),
+                            ..Record::new(Kind::Logout, Decision::Success, why.reason())
+                        });
+                        Err(why.reason())
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "session lookup failed");
+                        let t = lang.texts();
+                        return Step::Reply(Reply::html(
+                            503,
+                            pages::message(lang, t.unavailable_title, t.unavailable_body, None),
+                            Decision::Deny,
+                            "session_store_error",
+                        ));
+                    }
+                },
+            },
+        };
+        let who = match &who_session {
+            Ok(s) => {
+                ctx.user = Some(s.identity.user.clone());
+                ctx.session_key = Some(s.key.as_str().to_owned());
+                Who::User(&s.identity)
+            }
+            Err(reason) => Who::Anonymous(reason),
+        };
+        let verdict = access::decide(route.map(|r| state.routes.get(r)), who, navigation, &target);
+        match verdict {
+            Verdict::Forward => {
+                ctx.route = route;
+                ctx.session = who_session.ok();
+                ctx.decision = Decision::Allow;
+                ctx.reason = "session_valid";
+                Step::Forward
+            }
+            Verdict::RedirectToLogin { return_to, reason } => {
+                let mut location = access::login_location(&return_to);
+                if matches!(reason, "idle_timeout" | "absolute_timeout") {
+                    location.push_str(if location.contains('?') { "&expired=1" } else { "?expired=1" });
+                }
+                Step::Reply(Reply::redirect(302, location, Decision::RedirectLogin, reason))
+            }
+            Verdict::Deny { status: 401, reason } => Step::Reply(Reply {
+                headers: vec![
+                    ("content-type", "application/json".to_owned()),
+                    ("cache-control", "no-store".to_owned()),
+                ],
+                body: Bytes::from_static(b"{\"error\":\"login_required\",\"login\":\"/.yakuba/login\"}\n"),
+                ..Reply::text(401, "", Decision::Deny, reason)
+            }),
+            Verdict::Deny { status, reason } => {
+                let t = lang.texts();
+                let (title, body) = if status == 403 {
+                    (t.forbidden_title, t.forbidden_body)
+                } else {
+                    (t.not_found_title, t.not_found_body)
+                };
+                Step::Reply(Reply::html(status, pages::message(lang, title, body, None), Decision::Deny, reason))
+            }
+        }
+    }
+
+    /// The one place a decision becomes Pingora calls.
+    async fn apply(&self, session: &mut Session, ctx: &mut Ctx, step: Step) -> Result<bool> {
+        match step {
+            Step::Forward => Ok(false),
+            Step::Reply(reply) => {
+                ctx.decision = reply.decision;
+                ctx.reason = reply.reason;
+                if reply.user.is_some() {
+                    ctx.user = reply.user.clone();
+                }
+                if let Some(key) = &reply.session {
+                    ctx.session_key = Some(key.as_str().to_owned());
+                }
+                let mut resp = ResponseHeader::build(reply.status, Some(reply.headers.len() + 4))?;
+                for (name, value) in &reply.headers {
+                    resp.append_header(*name, value.as_str())?;
+                }
+                for (name, value) in SECURITY_HEADERS {
+                    resp.insert_header(name, value)?;
+                }
+                resp.insert_header("x-frame-options", "DENY")?;
+                resp.insert_header("content-length", reply.body.len().to_string())?;
+                let head_only = session.req_header().method == http::Method::HEAD;
+                let no_body = reply.body.is_empty() || head_only;
+                session.write_response_header(Box::new(resp), no_body).await?;
+                if !no_body {
+                    session.write_response_body(Some(reply.body), true).await?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    fn assertion_for(&self, live: &LiveSession, audience: &str) -> Option<Arc<str>> {
+        let signer = &self.state.signer;
+        let at = now();
+        let half_life = i64::try_from(signer.lifetime().as_secs() / 2).unwrap_or(0);
+        if let Some(token) = live.cached_assertion(at - half_life) {
+            return Some(token);
+        }
+        let claims = Claims {
+            iss: String::new(),
+            aud: audience.to_owned(),
+            sub: live.identity.user.clone(),
+            iat: at,
+            nbf: at,
+            exp: at,
+            name: live.identity.name.clone(),
+            mail: live.identity.mail.clone(),
+            dept: live.identity.department.clone(),
+            groups: live.identity.groups.clone(),
+            amr: live.identity.method,
+            sid: live.key.as_str().to_owned(),
+            csrf: live.csrf.clone(),
+            apps: live.apps.clone(),
+        };
+        match signer.sign(claims) {
+            Ok(token) => {
+                let token: Arc<str> = Arc::from(token);
+                live.cache_assertion(at, token.clone());
+                Some(token)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign assertion");
+                None
+            }
+        }
+    }
+}
+
+impl CookieValue {
+    /// The value when sent exactly once.
+    pub fn one(&self) -> Option<&str> {
+        match self {
+            CookieValue::One(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Read a request body of at most `limit` bytes, or the reply that refuses it.
+async fn read_body(session: &mut Session, limit: usize) -> std::result::Result<Bytes, Reply> {
+    let mut body = Vec::new();
+    loop {
+        match session.read_request_body().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(Reply::text(413, "request body too large\n", Decision::Deny, "body_too_large"));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(Bytes::from(body)),
+            Err(_) => return Err(Reply::text(400, "unreadable request body\n", Decision::Deny, "body_unreadable")),
+        }
+    }
+}
+
+#[async_trait]
+impl ProxyHttp for Proxy {
+    type CTX = Ctx;
+
+    fn new_ctx(&self) -> Ctx {
+        Ctx {
+            start: Instant::now(),
+            route: None,
+            session: None,
+            decision: Decision::Deny,
+            reason: "undecided",
+            user: None,
+            session_key: None,
+            upstream: None,
+            client: None,
+            host: None,
+        }
+    }
+
+    async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
+        let step = self.decide(session, ctx).await;
+        self.apply(session, ctx, step).await
+    }
+
+    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
+        let Some(route) = ctx.route else {
+            return Err(Error::explain(ErrorType::InternalError, "no route chosen"));
+        };
+        let backend = self.state.balancers[route.0]
+            .select(b"", 256)
+            .ok_or_else(|| Error::explain(ErrorType::HTTPStatus(502), "no upstream available"))?;
+        ctx.upstream = Some(backend.addr.to_string());
+        let mut peer = HttpPeer::new(backend.addr.to_string(), false, String::new());
+        peer.options.connection_timeout = Some(Duration::from_secs(3));
+        peer.options.total_connection_timeout = Some(Duration::from_secs(5));
+        peer.options.read_timeout = Some(Duration::from_secs(120));
+        peer.options.idle_timeout = Some(Duration::from_secs(60));
+        Ok(Box::new(peer))
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        _session: &mut Session,
+        upstream: &mut RequestHeader,
+        ctx: &mut Ctx,
+    ) -> Result<()> {
+        let state = &self.state;
+        let reserved: Vec<String> = upstream
+            .headers
+            .keys()
+            .filter(|name| state.reserved.is_reserved(name.as_str()))
+            .map(|name| name.as_str().to_owned())
+            .collect();
+        for name in reserved {
+            upstream.remove_header(&name);
+        }
+        let cookie_values: Vec<String> = upstream
+            .headers
+            .get_all("cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        if !cookie_values.is_empty() {
+            upstream.remove_header("cookie");
+            if let Some(kept) = headers::strip_gateway_cookies(&cookie_values.join("; ")) {
+                upstream.insert_header("cookie", kept)?;
+            }
+        }
+        if let Some(client) = &ctx.client {
+            let ip = client.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).unwrap_or_else(|_| client.clone());
+            upstream.insert_header("x-forwarded-for", ip)?;
+        }
+        upstream.insert_header("x-forwarded-proto", "https")?;
+        if let Some(host) = &ctx.host {
+            upstream.insert_header("x-forwarded-host", host.as_str())?;
+        }
+
+        let (Some(route), Some(live)) = (ctx.route, ctx.session.as_ref()) else {
+            return Err(Error::explain(ErrorType::InternalError, "forwarding without route or session"));
+        };
+        let route = state.routes.get(route);
+        match route.identity {
+            IdentityMode::Assertion => {
+                let audience = route.audience.as_deref().unwrap_or("yakuba-app");
+                let token = self
+                    .assertion_for(live, audience)
+                    .ok_or_else(|| Error::explain(ErrorType::InternalError, "no assertion"))?;
+                upstream.insert_header(sso::assertion::HEADER, &*token)?;
+            }
+            IdentityMode::Headers => {
+                for (name, value) in headers::identity_headers(&route.headers, &live.identity) {
+                    upstream.insert_header(name, value)?;
+                }
+            }
+            IdentityMode::None => {}
+        }
+        Ok(())
+    }
+
+    async fn response_filter(&self, _session: &mut Session, resp: &mut ResponseHeader, _ctx: &mut Ctx) -> Result<()> {
+        resp.remove_header("server");
+        for (name, value) in SECURITY_HEADERS {
+            if resp.headers.get(name).is_none() {
+                resp.insert_header(name, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
+        let code = match e.etype() {
+            ErrorType::HTTPStatus(code) => *code,
+            _ => match e.esource() {
+                ErrorSource::Upstream => 502,
+                ErrorSource::Downstream => match e.etype() {
+                    ErrorType::WriteError | ErrorType::ReadError | ErrorType::ConnectionClosed => 0,
+                    _ => 400,
+                },
+                ErrorSource::Internal | ErrorSource::Unset => 500,
+            },
+        };
+        if code >= 500 {
+            ctx.decision = Decision::Allow;
+            ctx.reason = "upstream_failed";
+            let lang = Lang::parse(cookie(session.req_header(), cookies::LANG).one()).unwrap_or(Lang::Ja);
+            let t = lang.texts();
+            let name = ctx.route.map(|r| self.state.routes.get(r).name.clone()).unwrap_or_default();
+            let title = format!("{} {}", name, t.unavailable_title);
+            let body = Bytes::from(pages::message(lang, title.trim(), t.unavailable_body, None));
+            if let Ok(mut resp) = ResponseHeader::build(code, Some(4)) {
+                let _ = resp.insert_header("content-type", "text/html; charset=utf-8");
+                let _ = resp.insert_header("content-length", body.len().to_string());
+                let _ = resp.insert_header("cache-control", "no-store");
+                if session.write_response_header(Box::new(resp), false).await.is_ok() {
+                    let _ = session.write_response_body(Some(body), true).await;
+                }
+            }
+        } else if code > 0 {
+            ctx.reason = "bad_request";
+            let _ = session.respond_error(code).await;
+        }
+        FailToProxy {
+            error_code: code,
+            can_reuse_downstream: false,
+        }
+    }
+
+    async fn logging(&self, session: &mut Session, _e: Option<&pingora::Error>, ctx: &mut Ctx) {
+        let req = session.req_header();
+        let status = session.response_written().map(|r| r.status.as_u16());
+        self.state.audit.record(&Record {
+            client: ctx.client.clone(),
+            user: ctx.user.clone(),
+            session: ctx.session_key.clone(),
+            method: Some(req.method.as_str().to_owned()),
+            host: ctx.host.clone(),
+            path: Some(req.uri.path().to_owned()),
+            route: ctx.route.map(|r| self.state.routes.get(r).id.clone()),
+            upstream: ctx.upstream.clone(),
+            status,
+            bytes: Some(session.body_bytes_sent() as u64),
+            duration_ms: Some((ctx.start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0),
+            ..Record::new(Kind::Request, ctx.decision, ctx.reason)
+        });
+    }
+}
+
+/// The plain-HTTP listener: every request is sent to HTTPS.
+pub struct RedirectToHttps {
+    /// The HTTPS port browsers should use.
+    pub https_port: u16,
+}
+
+#[async_trait]
+impl ProxyHttp for RedirectToHttps {
+    type CTX = ();
+
+    fn new_ctx(&self) {}
+
+    async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> Result<bool> {
+        let req = session.req_header();
+        let host = host_of(req).unwrap_or_else(|| "localhost".to_owned());
+        let host = if host.contains(':') { format!("[{host}]") } else { host };
+        let path = match RequestPath::parse(req.uri.path()) {
+            Ok(_) => req.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned(),
+            Err(_) => "/".to_owned(),
+        };
+        let location = if self.https_port == 443 {
+            format!("https://{host}{path}")
+        } else {
+            format!("https://{host}:{}{path}", self.https_port)
+        };
+        let mut resp = ResponseHeader::build(308, Some(2))?;
+        resp.insert_header("location", location)?;
+        resp.insert_header("content-length", "0")?;
+        session.write_response_header(Box::new(resp), true).await?;
+        Ok(true)
+    }
+
+    async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut ()) -> Result<Box<HttpPeer>> {
+        Err(Error::explain(ErrorType::InternalError, "the HTTP listener never proxies"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_lose_their_port_and_case() {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        req.insert_header("host", "LocalHost:8443").unwrap();
+        assert_eq!(host_of(&req).as_deref(), Some("localhost"));
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        req.insert_header("host", "[::1]:8443").unwrap();
+        assert_eq!(host_of(&req).as_deref(), Some("[::1]"));
+    }
+}

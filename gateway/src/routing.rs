@@ -1,0 +1,350 @@
+//! Which route a request belongs to: host and longest path prefix, on a checked path.
+//!
+//! The same [`RequestPath`] is what routing and access decisions look at, so an ambiguous
+//! spelling of a path cannot be routed one way and judged another.
+
+use crate::config::{HeaderSpec, IdentityMode, RouteSection};
+use sso::{AppLink, Identity};
+
+/// Longest request target accepted, in bytes.
+const MAX_TARGET: usize = 8192;
+
+/// Why a request target was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathError {
+    /// Not an origin-form path starting with `/`.
+    NotAbsolute,
+    /// Longer than [`MAX_TARGET`].
+    TooLong,
+    /// A control character, NUL or backslash.
+    ForbiddenCharacter,
+    /// An encoded `/`, `\`, `.` or NUL, which upstreams may decode differently.
+    AmbiguousEncoding,
+    /// A `.` or `..` segment or an empty segment (`//`).
+    DotOrEmptySegment,
+}
+
+impl PathError {
+    /// Reason code for the audit record.
+    pub fn reason(self) -> &'static str {
+        match self {
+            PathError::NotAbsolute => "path_not_absolute",
+            PathError::TooLong => "path_too_long",
+            PathError::ForbiddenCharacter => "path_forbidden_character",
+            PathError::AmbiguousEncoding => "path_ambiguous_encoding",
+            PathError::DotOrEmptySegment => "path_dot_segment",
+        }
+    }
+}
+
+/// A request path (without query) that routing and policy can trust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPath(String);
+
+impl RequestPath {
+    /// Check the path part of a request target. Anything a proxy and an upstream could read
+    /// differently is refused rather than guessed at.
+    pub fn parse(path: &str) -> Result<RequestPath, PathError> {
+        if path.len() > MAX_TARGET {
+            return Err(PathError::TooLong);
+        }
+        if !path.starts_with('/') {
+            return Err(PathError::NotAbsolute);
+        }
+        if path.bytes().any(|b| b.is_ascii_control() || b == b'\\' || b == b' ') {
+            return Err(PathError::ForbiddenCharacter);
+        }
+        let lower = path.to_ascii_lowercase();
+        if ["%2f", "%5c", "%2e", "%00"].iter().any(|e| lower.contains(e)) {
+            return Err(PathError::AmbiguousEncoding);
+        }
+        if path.len() > 1
+            && path[1..]
+                .split('/')
+                .enumerate()
+                .any(|(i, seg)| seg == "." || seg == ".." || (seg.is_empty() && i + 1 < path[1..].split('/').count()))
+        {
+            return Err(PathError::DotOrEmptySegment);
+        }
+        Ok(RequestPath(path.to_owned()))
+    }
+
+    /// The path.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A prefix in its matching form: no trailing slash, except for the root.
+pub fn normalise_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// A configured route in its runtime form.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Stable id.
+    pub id: String,
+    /// Japanese name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// Host to match, lower-case, when the route is host-specific.
+    pub host: Option<String>,
+    /// Normalised path prefix.
+    pub prefix: String,
+    /// Upstream addresses.
+    pub upstreams: Vec<String>,
+    /// How identity is passed on.
+    pub identity: IdentityMode,
+    /// Assertion audience.
+    pub audience: Option<String>,
+    /// Identity headers for legacy routes.
+    pub headers: Vec<HeaderSpec>,
+    /// Whether the portal shows a tile.
+    pub tile: bool,
+    /// Groups allowed; everyone logged in when empty.
+    pub allow_groups: Vec<String>,
+}
+
+impl Route {
+    fn from_section(s: &RouteSection) -> Route {
+        Route {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            name_en: s.name_en.clone().unwrap_or_else(|| s.name.clone()),
+            host: s.host.as_ref().map(|h| h.to_ascii_lowercase()),
+            prefix: normalise_prefix(&s.path_prefix),
+            upstreams: s.upstreams.clone(),
+            identity: s.identity,
+            audience: s.audience.clone(),
+            headers: s.headers.clone(),
+            tile: s.tile,
+            allow_groups: s.allow_groups.clone(),
+        }
+    }
+
+    fn matches_path(&self, path: &str) -> bool {
+        self.prefix == "/"
+            || path == self.prefix
+            || (path.starts_with(&self.prefix) && path.as_bytes().get(self.prefix.len()) == Some(&b'/'))
+    }
+
+    /// Whether `identity` may open this route.
+    pub fn allows(&self, identity: &Identity) -> bool {
+        self.allow_groups.is_empty() || self.allow_groups.iter().any(|g| identity.in_group(g))
+    }
+
+    /// Where the portal tile links to.
+    pub fn href(&self) -> String {
+        let path = if self.prefix == "/" {
+            "/".to_owned()
+        } else {
+            format!("{}/", self.prefix)
+        };
+        match &self.host {
+            Some(host) => format!("https://{host}{path}"),
+            None => path,
+        }
+    }
+}
+
+/// Index of a route in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteIdx(pub usize);
+
+/// All routes, in configuration order.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// Build from the validated configuration.
+    pub fn new(sections: &[RouteSection]) -> RouteTable {
+        RouteTable {
+            routes: sections.iter().map(Route::from_section).collect(),
+        }
+    }
+
+    /// All routes.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// A route by index.
+    pub fn get(&self, idx: RouteIdx) -> &Route {
+        &self.routes[idx.0]
+    }
+
+    /// The route for `host` (without port) and `path`: host-specific routes first, then the
+    /// longest matching prefix.
+    pub fn find(&self, host: Option<&str>, path: &RequestPath) -> Option<RouteIdx> {
+        let host = host.map(str::to_ascii_lowercase);
+        self.routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| match &r.host {
+                Some(h) => host.as_deref() == Some(h.as_str()),
+                None => true,
+            })
+            .filter(|(_, r)| r.matches_path(path.as_str()))
+            .max_by_key(|(_, r)| (r.host.is_some(), r.prefix.len()))
+            .map(|(i, _)| RouteIdx(i))
+    }
+
+    /// The tiles `identity` may open, in configuration order.
+    pub fn apps_for(&self, identity: &Identity) -> Vec<AppLink> {
+        self.routes
+            .iter()
+            .filter(|r| r.tile && r.allows(identity))
+            .map(|r| AppLink {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                name_en: r.name_en.clone(),
+                href: r.href(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::GatewayConfig;
+    use sso::AuthMethod;
+
+    fn table() -> RouteTable {
+        let config = GatewayConfig::parse(
+            r#"
+[server]
+https = "127.0.0.1:1"
+data_dir = "/tmp"
+[tls]
+cert = "c"
+key = "k"
+[[routes]]
+id = "app"
+name = "ポータル"
+upstreams = ["127.0.0.1:1"]
+identity = "assertion"
+audience = "yakuba-app"
+[[routes]]
+id = "denkessai"
+name = "電子決裁"
+path_prefix = "/denkessai/"
+upstreams = ["127.0.0.1:2"]
+identity = "headers"
+tile = true
+[[routes.headers]]
+name = "X-Remote-User"
+value = "user"
+[[routes]]
+id = "zaimu"
+name = "財務会計"
+path_prefix = "/zaimu"
+upstreams = ["127.0.0.1:3"]
+identity = "headers"
+tile = true
+allow_groups = ["zaimu-users"]
+[[routes.headers]]
+name = "X-Remote-User"
+value = "user"
+[[routes]]
+id = "zaimu-host"
+name = "財務会計(専用ホスト)"
+host = "Zaimu.City.Example"
+upstreams = ["127.0.0.1:4"]
+identity = "headers"
+[[routes.headers]]
+name = "X-Remote-User"
+value = "user"
+"#,
+        )
+        .unwrap();
+        RouteTable::new(&config.routes)
+    }
+
+    fn route_of(t: &RouteTable, host: Option<&str>, path: &str) -> Option<String> {
+        let p = RequestPath::parse(path).unwrap();
+        t.find(host, &p).map(|i| t.get(i).id.clone())
+    }
+
+    #[test]
+    fn longest_prefix_wins_at_segment_boundaries() {
+        let t = table();
+        let cases = [
+            ("/", "app"),
+            ("/portal", "app"),
+            ("/denkessai", "denkessai"),
+            ("/denkessai/", "denkessai"),
+            ("/denkessai/list?x", "denkessai"),
+            ("/denkessaix", "app"),
+            ("/zaimu/a/b", "zaimu"),
+            ("/zaimu2", "app"),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(route_of(&t, Some("localhost"), path).as_deref(), Some(expected), "{path}");
+        }
+    }
+
+    #[test]
+    fn host_routes_win_for_their_host_only() {
+        let t = table();
+        assert_eq!(route_of(&t, Some("zaimu.city.example"), "/").as_deref(), Some("zaimu-host"));
+        assert_eq!(route_of(&t, Some("ZAIMU.city.example"), "/denkessai/").as_deref(), Some("zaimu-host"));
+        assert_eq!(route_of(&t, Some("other"), "/").as_deref(), Some("app"));
+        assert_eq!(route_of(&t, None, "/").as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn ambiguous_paths_are_refused() {
+        let cases = [
+            ("", PathError::NotAbsolute),
+            ("denkessai", PathError::NotAbsolute),
+            ("http://x/", PathError::NotAbsolute),
+            ("/a\\b", PathError::ForbiddenCharacter),
+            ("/a\0b", PathError::ForbiddenCharacter),
+            ("/a b", PathError::ForbiddenCharacter),
+            ("/denkessai/%2e%2e/admin", PathError::AmbiguousEncoding),
+            ("/a%2Fb", PathError::AmbiguousEncoding),
+            ("/a%5cb", PathError::AmbiguousEncoding),
+            ("/a%00", PathError::AmbiguousEncoding),
+            ("/denkessai/../admin", PathError::DotOrEmptySegment),
+            ("/./a", PathError::DotOrEmptySegment),
+            ("/a/..", PathError::DotOrEmptySegment),
+            ("//evil", PathError::DotOrEmptySegment),
+            ("/a//b", PathError::DotOrEmptySegment),
+        ];
+        for (path, error) in cases {
+            assert_eq!(RequestPath::parse(path), Err(error), "{path:?}");
+        }
+        assert_eq!(RequestPath::parse(&format!("/{}", "a".repeat(9000))), Err(PathError::TooLong));
+        for ok in ["/", "/a/", "/a/b.html", "/a/..b", "/%E6%B1%BA%E8%A3%81"] {
+            assert!(RequestPath::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn tiles_follow_group_rules() {
+        let t = table();
+        let mut who = Identity {
+            user: "yamada".into(),
+            name: "山田 太郎".into(),
+            mail: None,
+            department: None,
+            groups: vec![],
+            method: AuthMethod::Local,
+        };
+        let ids = |apps: Vec<AppLink>| apps.into_iter().map(|a| a.id).collect::<Vec<_>>();
+        assert_eq!(ids(t.apps_for(&who)), ["denkessai"]);
+        who.groups.push("ZAIMU-users".into());
+        assert_eq!(ids(t.apps_for(&who)), ["denkessai", "zaimu"]);
+        assert_eq!(t.apps_for(&who)[0].href, "/denkessai/");
+    }
+}

@@ -1,0 +1,61 @@
+//! Per-install secrets: the session secret, the assertion key pair and the self-signed
+//! certificate, created when missing and never overwritten.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use rand::RngCore as _;
+use sso::{AssertionSigner, SessionKeyer};
+
+use crate::config::GatewayConfig;
+use crate::tls;
+
+/// The loaded secrets.
+pub struct Secrets {
+    /// Keys session hashes and CSRF tokens.
+    pub keyer: SessionKeyer,
+    /// Signs assertions.
+    pub signer: AssertionSigner,
+}
+
+/// The public key file written beside an Ed25519 signing key.
+pub fn public_key_path(signing_key: &Path) -> std::path::PathBuf {
+    signing_key.with_extension("pub")
+}
+
+/// Create whatever is missing, then load everything.
+pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
+    let data_dir = &config.server.data_dir;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data_dir {}", data_dir.display()))?;
+
+    let secret_path = config.path(&config.session.secret_file);
+    if !secret_path.exists() {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        tls::write_private(&secret_path, format!("{hex}\n").as_bytes())?;
+        tracing::info!(path = %secret_path.display(), "generated session secret");
+    }
+    let secret = std::fs::read_to_string(&secret_path)
+        .with_context(|| format!("cannot read session secret {}", secret_path.display()))?;
+    let keyer = SessionKeyer::new(secret.trim().as_bytes())
+        .with_context(|| format!("session secret {} is unusable", secret_path.display()))?;
+
+    let key_path = config.path(&config.assertion.signing_key);
+    if !key_path.exists() {
+        let (private, public) = sso::assertion::generate_ed25519_pem()?;
+        tls::write_private(&key_path, private.as_bytes())?;
+        std::fs::write(public_key_path(&key_path), public)
+            .with_context(|| format!("cannot write {}", public_key_path(&key_path).display()))?;
+        tracing::info!(path = %key_path.display(), "generated assertion key pair");
+    }
+    let signer = AssertionSigner::from_file(&key_path, config.assertion.lifetime)?;
+
+    if config.tls.self_signed_if_missing {
+        let (cert, key) = (config.path(&config.tls.cert), config.path(&config.tls.key));
+        if tls::ensure_self_signed(&cert, &key, &config.tls.hostnames)? {
+            tracing::info!(path = %cert.display(), "generated a self-signed certificate");
+        }
+    }
+    Ok(Secrets { keyer, signer })
+}

@@ -1,0 +1,299 @@
+//! Live sessions: served from memory on every request, written through to the store at
+//! login and logout, with last-use times flushed in the background.
+//!
+//! The request path never waits on the disk for a known session: a lookup is a hash of the
+//! cookie and a map read. Only an id this process has not seen yet (after a restart) costs
+//! one indexed read.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use sqlx::SqlitePool;
+use sso::{AppLink, Identity, SessionId, SessionKey, SessionKeyer, SessionRules, SessionState};
+
+use crate::routing::RouteTable;
+use crate::store;
+
+/// A session held in memory.
+#[derive(Debug)]
+pub struct LiveSession {
+    /// Keyed hash of the id.
+    pub key: SessionKey,
+    /// Who is logged in.
+    pub identity: Identity,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Tiles this user may open.
+    pub apps: Vec<AppLink>,
+    /// Login time, Unix seconds.
+    pub created_at: i64,
+    last_seen: AtomicI64,
+    flushed_seen: AtomicI64,
+    /// The last assertion signed for this session, reused until half its lifetime is gone.
+    assertion: Mutex<Option<(i64, Arc<str>)>>,
+}
+
+impl LiveSession {
+    /// Last use, Unix seconds.
+    pub fn last_seen(&self) -> i64 {
+        self.last_seen.load(Ordering::Relaxed)
+    }
+
+    /// A cached assertion issued at or after `fresh_after`, if any.
+    pub fn cached_assertion(&self, fresh_after: i64) -> Option<Arc<str>> {
+        let guard = self.assertion.lock().ok()?;
+        guard
+            .as_ref()
+            .filter(|(issued, _)| *issued >= fresh_after)
+            .map(|(_, token)| token.clone())
+    }
+
+    /// Keep `token`, issued at `issued`, for later requests.
+    pub fn cache_assertion(&self, issued: i64, token: Arc<str>) {
+        if let Ok(mut guard) = self.assertion.lock() {
+            *guard = Some((issued, token));
+        }
+    }
+}
+
+/// What a cookie's session id leads to.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A valid session.
+    Live(Arc<LiveSession>),
+    /// A session that has just ended by timeout; it has been removed.
+    Expired(SessionState, Arc<LiveSession>),
+    /// No such session.
+    Unknown,
+}
+
+/// Errors of the session service.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The store failed.
+    #[error("session store: {0}")]
+    Store(#[from] sqlx::Error),
+    /// A stored identity could not be read.
+    #[error("stored identity is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+/// All sessions of this gateway.
+pub struct Sessions {
+    pool: SqlitePool,
+    keyer: SessionKeyer,
+    rules: SessionRules,
+    routes: Arc<RouteTable>,
+    cache: RwLock<HashMap<SessionKey, Arc<LiveSession>>>,
+}
+
+/// Current time in Unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Sessions {
+    /// A session service over `pool`.
+    pub fn new(pool: SqlitePool, keyer: SessionKeyer, rules: SessionRules, routes: Arc<RouteTable>) -> Sessions {
+        Sessions {
+            pool,
+            keyer,
+            rules,
+            routes,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The keyer (for audit hashes and CSRF tokens).
+    pub fn keyer(&self) -> &SessionKeyer {
+        &self.keyer
+    }
+
+    /// The store (for readiness checks).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn live(&self, id: &SessionId, key: SessionKey, identity: Identity, created_at: i64, last_seen: i64) -> Arc<LiveSession> {
+        Arc::new(LiveSession {
+            csrf: self.keyer.csrf_token(id),
+            apps: self.routes.apps_for(&identity),
+            key,
+            identity,
+            created_at,
+            last_seen: AtomicI64::new(last_seen),
+            flushed_seen: AtomicI64::new(last_seen),
+            assertion: Mutex::new(None),
+        })
+    }
+
+    /// Start a session for `identity` with a fresh id.
+    pub async fn create(&self, identity: Identity) -> Result<(SessionId, Arc<LiveSession>), SessionError> {
+        let id = SessionId::generate();
+        let key = self.keyer.key(&id);
+        let at = now();
+        store::insert_session(
+            &self.pool,
+            &store::SessionRow {
+                key: key.as_str().to_owned(),
+                user_id: identity.user.clone(),
+                identity: serde_json::to_string(&identity)?,
+                created_at: at,
+                last_seen: at,
+            },
+        )
+        .await?;
+        let live = self.live(&id, key.clone(), identity, at, at);
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(key, live.clone());
+        }
+        Ok((id, live))
+    }
+
+    /// Find the session for `id`, marking it used now if it is live.
+    pub async fn lookup(&self, id: &SessionId) -> Result<Lookup, SessionError> {
+        let key = self.keyer.key(id);
+        let cached = self.cache.read().ok().and_then(|c| c.get(&key).cloned());
+        let session = match cached {
+            Some(s) => s,
+            None => {
+                let Some(row) = store::load_session(&self.pool, key.as_str()).await? else {
+                    return Ok(Lookup::Unknown);
+                };
+                let identity: Identity = serde_json::from_str(&row.identity)?;
+                let live = self.live(id, key.clone(), identity, row.created_at, row.last_seen);
+                if let Ok(mut cache) = self.cache.write() {
+                    cache.entry(key.clone()).or_insert(live).clone()
+                } else {
+                    live
+                }
+            }
+        };
+        let at = now();
+        match self.rules.state(session.created_at, session.last_seen(), at) {
+            SessionState::Live => {
+                session.last_seen.fetch_max(at, Ordering::Relaxed);
+                Ok(Lookup::Live(session))
+            }
+            ended => {
+                self.end(&session.key).await?;
+                Ok(Lookup::Expired(ended, session))
+            }
+        }
+    }
+
+    /// End a session everywhere; returns whether it existed in the store.
+    pub async fn end(&self, key: &SessionKey) -> Result<bool, SessionError> {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(key);
+        }
+        Ok(store::delete_session(&self.pool, key.as_str()).await?)
+    }
+
+    /// Write last-use times that changed since the previous flush.
+    pub async fn flush(&self) -> Result<usize, SessionError> {
+        let dirty: Vec<(String, i64)> = match self.cache.read() {
+            Ok(cache) => cache
+                .values()
+                .filter_map(|s| {
+                    let seen = s.last_seen();
+                    (seen > s.flushed_seen.load(Ordering::Relaxed)).then(|| {
+                        s.flushed_seen.store(seen, Ordering::Relaxed);
+                        (s.key.as_str().to_owned(), seen)
+                    })
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        store::touch_sessions(&self.pool, &dirty).await?;
+        Ok(dirty.len())
+    }
+
+    /// Remove sessions that timed out, from memory and store, returning (key, user, reason).
+    pub async fn sweep(&self) -> Result<Vec<(String, String, &'static str)>, SessionError> {
+        self.flush().await?;
+        let at = now();
+        let idle = i64::try_from(self.rules.idle.as_secs()).unwrap_or(i64::MAX);
+        let absolute = i64::try_from(self.rules.absolute.as_secs()).unwrap_or(i64::MAX);
+        let gone = store::delete_expired(&self.pool, at.saturating_sub(idle), at.saturating_sub(absolute)).await?;
+        let mut ended = Vec::with_capacity(gone.len());
+        if let Ok(mut cache) = self.cache.write() {
+            for (key, user) in gone {
+                let reason = match cache.remove(&SessionKey::from_stored(key.clone())) {
+                    Some(s) => self.rules.state(s.created_at, s.last_seen(), at).reason(),
+                    None => "expired",
+                };
+                ended.push((key, user, reason));
+            }
+        }
+        Ok(ended)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use sso::AuthMethod;
+
+    async fn sessions(dir: &std::path::Path, idle: u64) -> Sessions {
+        let pool = store::open(&dir.join("gw.db")).await.unwrap();
+        Sessions::new(
+            pool,
+            SessionKeyer::new(&[3u8; 32]).unwrap(),
+            SessionRules {
+                idle: Duration::from_secs(idle),
+                absolute: Duration::from_secs(3600),
+            },
+            Arc::new(RouteTable::new(&[])),
+        )
+    }
+
+    fn yamada() -> Identity {
+        Identity {
+            user: "yamada".into(),
+            name: "山田 太郎".into(),
+            mail: None,
+            department: Some("総務課".into()),
+            groups: vec![],
+            method: AuthMethod::Local,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_session_is_found_by_its_id_and_not_by_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sessions(dir.path(), 600).await;
+        let (id, _) = s.create(yamada()).await.unwrap();
+        assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Live(l) if l.identity.name == "山田 太郎"));
+        assert!(matches!(s.lookup(&SessionId::generate()).await.unwrap(), Lookup::Unknown));
+    }
+
+    #[tokio::test]
+    async fn sessions_survive_a_restart_and_end_everywhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let s = sessions(dir.path(), 600).await;
+            let (id, _) = s.create(yamada()).await.unwrap();
+            s.flush().await.unwrap();
+            id
+        };
+        let s = sessions(dir.path(), 600).await;
+        let Lookup::Live(live) = s.lookup(&id).await.unwrap() else {
+            panic!("session lost across restart");
+        };
+        assert!(s.end(&live.key).await.unwrap());
+        assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Unknown));
+    }
+
+    #[tokio::test]
+    async fn idle_sessions_expire_on_lookup() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sessions(dir.path(), 1).await;
+        let (id, _) = s.create(yamada()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Expired(SessionState::IdleExpired, _)));
+        assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Unknown));
+    }
+}

@@ -1,0 +1,85 @@
+//! Everything the running gateway shares across requests, built once at start.
+
+use std::sync::Arc;
+
+use pingora::lb::LoadBalancer;
+use pingora::lb::selection::RoundRobin;
+use sso::ldap::LdapDirectory;
+use sso::local::{LocalAccounts, LocalOutcome};
+use sso::{AssertionSigner, Identity};
+
+use crate::audit::AuditLog;
+use crate::headers::ReservedHeaders;
+use crate::routing::RouteTable;
+use crate::sessions::Sessions;
+
+/// The shared state of the gateway.
+pub struct GatewayState {
+    /// Routes in configuration order.
+    pub routes: Arc<RouteTable>,
+    /// One balancer per route, same order.
+    pub balancers: Vec<Arc<LoadBalancer<RoundRobin>>>,
+    /// Header names clients may not send.
+    pub reserved: ReservedHeaders,
+    /// Live sessions.
+    pub sessions: Arc<Sessions>,
+    /// Signs assertions for the app.
+    pub signer: AssertionSigner,
+    /// Local accounts.
+    pub local: LocalAccounts,
+    /// The directory, when configured.
+    pub ldap: Option<LdapDirectory>,
+    /// The audit log.
+    pub audit: AuditLog,
+    /// HTTPS port browsers use (for redirects from plain HTTP).
+    pub https_port: u16,
+}
+
+/// Why a login failed. Users see one generic message (or "directory unreachable"); the
+/// audit record carries the precise reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailure {
+    /// Reason code for the audit record.
+    pub reason: &'static str,
+    /// Whether the directory could not be reached (the one case the user is told apart).
+    pub unreachable: bool,
+}
+
+impl GatewayState {
+    /// Check credentials: local accounts first (break-glass must work with the directory
+    /// down), then the directory.
+    pub async fn authenticate(&self, login: &str, password: &str) -> Result<Identity, LoginFailure> {
+        let failure = |reason| LoginFailure {
+            reason,
+            unreachable: false,
+        };
+        if login.trim().is_empty() || password.is_empty() || login.len() > 256 || password.len() > 1024 {
+            return Err(failure("malformed_credentials"));
+        }
+        if !self.local.is_empty() {
+            // argon2id is deliberately slow; keep it off the proxy's worker threads.
+            let outcome = {
+                let (login, password) = (login.to_owned(), password.to_owned());
+                let local = &self.local;
+                tokio::task::block_in_place(move || local.verify(&login, &password))
+            };
+            match outcome {
+                LocalOutcome::Authenticated(identity) => return Ok(identity),
+                LocalOutcome::WrongPassword => return Err(failure("bad_credentials")),
+                LocalOutcome::UnknownUser => {}
+            }
+        }
+        let Some(ldap) = &self.ldap else {
+            return Err(failure("unknown_user"));
+        };
+        ldap.authenticate(login, password).await.map_err(|e| {
+            if !matches!(e, sso::ldap::LdapError::InvalidCredentials | sso::ldap::LdapError::UnknownUser) {
+                tracing::warn!(error = %e, "directory login failed");
+            }
+            LoginFailure {
+                reason: e.reason(),
+                unreachable: matches!(e, sso::ldap::LdapError::Unreachable(_)),
+            }
+        })
+    }
+}

@@ -1,0 +1,44 @@
+# Shared by scripts/demo.sh and scripts/test.sh: make sure Debian packages are present.
+
+# ensure_packages PKG...: install the missing ones with apt-get (as root or via sudo), or
+# say exactly what is missing and stop.
+ensure_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+            sudo="sudo"
+        else
+            echo "Missing Debian packages: ${missing[*]}" >&2
+            echo "Install them with: sudo apt-get install ${missing[*]}" >&2
+            exit 1
+        fi
+    fi
+    echo "Installing Debian packages: ${missing[*]}"
+    # Keep package scripts from starting system-wide slapd/PostgreSQL services: the tests
+    # start their own on loopback.
+    local policy=/usr/sbin/policy-rc.d created_policy=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod +x "$policy"
+        created_policy=1
+    fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    [ -n "$created_policy" ] && $sudo rm -f "$policy"
+    return 0
+}
+
+ensure_rust() {
+    if ! command -v cargo >/dev/null; then
+        echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again." >&2
+        exit 1
+    fi
+}
+
+# Build output lives outside the checkout so repeated runs (and CI) are incremental.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yakuba-target}"

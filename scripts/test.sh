@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run the full test suite: formatting, lints, unit tests, store tests on SQLite and on a
+# throwaway PostgreSQL cluster, and end-to-end tests against real slapd, the real binaries
+# and the sample legacy systems.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+ensure_rust
+ensure_packages build-essential cmake pkg-config slapd ldap-utils postgresql
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo build --workspace --bins --locked
+cargo test --workspace --locked --no-fail-fast

@@ -1,0 +1,9 @@
+//! Test harness for whole-system tests and the demo: starts real processes (the Yakuba
+//! binaries, OpenLDAP `slapd`, PostgreSQL, sample legacy systems) on loopback and stops them
+//! when dropped.
+
+pub mod binaries;
+pub mod postgres;
+pub mod process;
+pub mod slapd;
+pub mod system;

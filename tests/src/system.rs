@@ -1,0 +1,286 @@
+//! The whole appliance on loopback: gateway, app and two sample legacy systems, each a real
+//! process on a free port, configured in a temporary directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::binaries;
+use crate::process::{ChildGuard, free_port, wait_for_tcp};
+
+/// Password of the local test account `yamada`.
+pub const LOCAL_PASSWORD: &str = "local-pass-9";
+
+/// A directory to authenticate against, for [`SystemOptions`].
+#[derive(Debug, Clone)]
+pub struct LdapTarget {
+    /// `ldap://127.0.0.1:PORT`.
+    pub url: String,
+    /// Service account DN.
+    pub bind_dn: String,
+    /// Its password.
+    pub bind_password: String,
+    /// Base DN.
+    pub base_dn: String,
+}
+
+/// What to start.
+#[derive(Debug, Clone, Default)]
+pub struct SystemOptions {
+    /// Authenticate against this directory too.
+    pub ldap: Option<LdapTarget>,
+    /// Session idle timeout (default 30m).
+    pub idle_timeout: Option<String>,
+}
+
+/// A running appliance.
+pub struct System {
+    /// HTTPS address of the gateway.
+    pub https: SocketAddr,
+    /// Plain-HTTP (redirect) address of the gateway.
+    pub http: SocketAddr,
+    /// Address of the app (loopback, behind the gateway).
+    pub app: SocketAddr,
+    /// Addresses of the legacy samples (電子決裁, 財務会計).
+    pub legacy: [SocketAddr; 2],
+    gateway_config: PathBuf,
+    data: PathBuf,
+    // Processes stop before the directory is removed.
+    gateway: Option<ChildGuard>,
+    _others: Vec<ChildGuard>,
+    dir: tempfile::TempDir,
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+fn gateway_toml(s: &System, opts: &SystemOptions, hash: &str) -> String {
+    let ldap = match &opts.ldap {
+        None => String::new(),
+        Some(l) => format!(
+            r#"
+[ldap]
+urls = ["{url}"]
+bind_dn = "{bind_dn}"
+bind_password_file = "ldap.password"
+user_base = "ou=people,{base}"
+user_filter = "(&(objectClass=inetOrgPerson)(uid={{login}}))"
+group_base = "ou=groups,{base}"
+timeout = "3s"
+[ldap.attributes]
+department = "departmentNumber"
+"#,
+            url = l.url,
+            bind_dn = l.bind_dn,
+            base = l.base_dn
+        ),
+    };
+    format!(
+        r#"
+[server]
+https = "{https}"
+http = "{http}"
+data_dir = "{data}"
+threads = 2
+[tls]
+cert = "tls/cert.pem"
+key = "tls/key.pem"
+self_signed_if_missing = true
+hostnames = ["localhost", "127.0.0.1"]
+[session]
+idle_timeout = "{idle}"
+absolute_timeout = "10h"
+[[local_accounts]]
+user = "yamada"
+password_hash = "{hash}"
+name = "山田 太郎"
+department = "総務課"
+groups = ["staff"]
+{ldap}
+[[routes]]
+id = "portal"
+name = "ポータル"
+upstreams = ["{app}"]
+identity = "assertion"
+audience = "yakuba-app"
+[[routes]]
+id = "denkessai"
+name = "電子決裁"
+name_en = "e-Approval"
+path_prefix = "/denkessai/"
+upstreams = ["{l0}"]
+identity = "headers"
+tile = true
+headers = [
+  {{ name = "X-Remote-User", value = "user" }},
+  {{ name = "X-Remote-Name", value = "name", encoding = "percent" }},
+  {{ name = "X-Remote-Dept", value = "department", encoding = "percent" }},
+]
+[[routes]]
+id = "zaimu"
+name = "財務会計"
+name_en = "Finance"
+path_prefix = "/zaimu/"
+upstreams = ["{l1}"]
+identity = "headers"
+tile = true
+allow_groups = ["zaimu-users", "all-staff"]
+headers = [{{ name = "X-Zaimu-User", value = "user" }}]
+"#,
+        https = s.https,
+        http = s.http,
+        data = s.data.display(),
+        idle = opts.idle_timeout.as_deref().unwrap_or("30m"),
+        app = s.app,
+        l0 = s.legacy[0],
+        l1 = s.legacy[1],
+    )
+}
+
+fn app_toml(s: &System) -> String {
+    format!(
+        r#"
+listen = "{app}"
+database = "sqlite://{data}/app.db"
+seed_demo_if_empty = true
+[assertion]
+verify_key = "{data}/assertion.pub"
+audience = "yakuba-app"
+"#,
+        app = s.app,
+        data = s.data.display()
+    )
+}
+
+impl System {
+    /// Generate configuration, start every process and wait until each listens.
+    pub fn start(opts: SystemOptions) -> anyhow::Result<System> {
+        let dir = tempfile::Builder::new().prefix("yakuba-system-").tempdir()?;
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data)?;
+        let mut system = System {
+            https: loopback(free_port()?),
+            http: loopback(free_port()?),
+            app: loopback(free_port()?),
+            legacy: [loopback(free_port()?), loopback(free_port()?)],
+            gateway_config: dir.path().join("gateway.toml"),
+            data: data.clone(),
+            gateway: None,
+            _others: Vec::new(),
+            dir,
+        };
+        let hash = sso::local::hash_password(LOCAL_PASSWORD)?;
+        std::fs::write(&system.gateway_config, gateway_toml(&system, &opts, &hash))?;
+        if let Some(l) = &opts.ldap {
+            std::fs::write(data.join("ldap.password"), format!("{}\n", l.bind_password))?;
+        }
+        let app_config = system.dir.path().join("app.toml");
+        std::fs::write(&app_config, app_toml(&system))?;
+        let logs = system.dir.path().join("logs");
+        std::fs::create_dir_all(&logs)?;
+
+        let gateway_bin = binaries::path("yakuba-gateway")?;
+        let keygen = Command::new(&gateway_bin)
+            .args(["keygen", "--config"])
+            .arg(&system.gateway_config)
+            .output()
+            .context("cannot run yakuba-gateway keygen")?;
+        anyhow::ensure!(keygen.status.success(), "keygen failed: {}", String::from_utf8_lossy(&keygen.stderr));
+
+        let legacy_bin = binaries::path("yakuba-legacy-sample")?;
+        for (addr, name) in system.legacy.iter().zip(["電子決裁", "財務会計"]) {
+            let mut cmd = Command::new(&legacy_bin);
+            cmd.arg("--listen").arg(addr.to_string()).args(["--name", name]);
+            system._others.push(ChildGuard::spawn(cmd, &format!("legacy-{}", addr.port()), &logs)?);
+        }
+        let mut app = Command::new(binaries::path("yakuba-app")?);
+        app.args(["run", "--config"]).arg(&app_config);
+        system._others.push(ChildGuard::spawn(app, "app", &logs)?);
+        for addr in system.legacy.iter().chain([&system.app]) {
+            wait_for_tcp(*addr, Duration::from_secs(30))?;
+        }
+        system.start_gateway()?;
+        Ok(system)
+    }
+
+    fn start_gateway(&mut self) -> anyhow::Result<()> {
+        let mut cmd = Command::new(binaries::path("yakuba-gateway")?);
+        cmd.args(["run", "--config"]).arg(&self.gateway_config);
+        let logs = self.dir.path().join("logs");
+        self.gateway = Some(ChildGuard::spawn(cmd, "gateway", &logs)?);
+        wait_for_tcp(self.https, Duration::from_secs(30))?;
+        Ok(())
+    }
+
+    /// Stop the gateway (SIGTERM) and start it again on the same data.
+    pub fn restart_gateway(&mut self) -> anyhow::Result<()> {
+        if let Some(mut g) = self.gateway.take() {
+            g.terminate();
+        }
+        // Give the kernel a moment to release the listening sockets.
+        for _ in 0..50 {
+            if std::net::TcpListener::bind(self.https).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.start_gateway()
+    }
+
+    /// The gateway's self-signed certificate (PEM).
+    pub fn certificate(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(std::fs::read(self.data.join("tls/cert.pem"))?)
+    }
+
+    /// The gateway's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
+    /// A client that trusts only the gateway's certificate, follows no redirects, keeps no
+    /// cookies (tests handle them explicitly) and resolves `localhost` to the gateway.
+    pub fn client(&self) -> anyhow::Result<reqwest::Client> {
+        let cert = reqwest::Certificate::from_pem(&self.certificate()?)?;
+        Ok(reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(cert)
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve("localhost", self.https)
+            .timeout(Duration::from_secs(20))
+            .build()?)
+    }
+
+    /// `https://localhost:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.https.port())
+    }
+
+    /// Every audit record written so far.
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.data.join("audit.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// Everything every process logged, for checking that no secret leaked into a log.
+    pub fn all_logs(&self) -> String {
+        let mut text = String::new();
+        for dir in [self.dir.path().join("logs"), self.data.clone()] {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.extension().is_some_and(|x| x == "log") {
+                        text.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+                    }
+                }
+            }
+        }
+        text
+    }
+}

@@ -1,0 +1,97 @@
+//! Bad input gets a clear 4xx and an audit line: never a panic, never a 5xx.
+
+use harness::system::{LOCAL_PASSWORD, System, SystemOptions};
+use reqwest::header::COOKIE;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::client::{get, session_cookie};
+
+#[tokio::test]
+async fn malformed_and_unknown_cookies_are_treated_as_no_session() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    for cookie in [
+        "__Host-yakuba_session=",
+        "__Host-yakuba_session=short",
+        "__Host-yakuba_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "__Host-yakuba_session=a; __Host-yakuba_session=b",
+        "=;;;==; __Host-yakuba_session",
+        "__Host-yakuba_session=%00%ff<script>",
+    ] {
+        let resp = get(&sys, "/", Some(cookie)).await;
+        assert_eq!(resp.status(), 302, "{cookie}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let audit = sys.audit();
+    for reason in ["malformed_session_cookie", "unknown_session", "duplicate_session_cookie"] {
+        assert!(audit.iter().any(|r| r["reason"] == reason), "no audit line for {reason}");
+    }
+}
+
+#[tokio::test]
+async fn junk_form_posts_get_a_4xx() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let client = sys.client().unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("application/x-www-form-urlencoded", b"\xff\xfe\x00\x01".to_vec()),
+        ("application/x-www-form-urlencoded", b"password=only".to_vec()),
+        ("application/json", b"{\"user\":\"yamada\"}".to_vec()),
+        ("application/x-www-form-urlencoded", vec![b'a'; 64 * 1024]),
+    ];
+    for (ctype, body) in cases {
+        let resp = client.post(sys.url("/.yakuba/login")).header("content-type", ctype).body(body.clone()).send().await.unwrap();
+        let status = resp.status().as_u16();
+        assert!((400..500).contains(&status), "{ctype} {} bytes -> {status}", body.len());
+    }
+    let logout = client.post(sys.url("/.yakuba/logout")).body("junk").send().await.unwrap();
+    assert!(logout.status().is_redirection() || logout.status().is_client_error());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(sys.audit().iter().any(|r| r["kind"] == "login" && r["reason"] == "malformed_form"));
+}
+
+#[tokio::test]
+async fn ambiguous_paths_unknown_endpoints_and_methods_get_a_4xx_with_an_audit_line() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let client = sys.client().unwrap();
+    for (path, status) in [
+        ("/denkessai/%2e%2e/zaimu/", 400),
+        ("/denkessai/..%2fzaimu/", 400),
+        ("/a//b", 400),
+        ("/.yakuba/nothing-here", 404),
+        ("/no/such/page", 404),
+    ] {
+        let resp = client.get(sys.url(path)).header(COOKIE, &cookie).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+    }
+    let put = client.put(sys.url("/.yakuba/login")).send().await.unwrap();
+    assert_eq!(put.status(), 405);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let audit = sys.audit();
+    assert!(audit.iter().any(|r| r["reason"] == "path_ambiguous_encoding" && r["status"] == 400));
+    assert!(audit.iter().any(|r| r["reason"] == "path_dot_segment" && r["status"] == 400));
+}
+
+#[tokio::test]
+async fn oversized_headers_and_raw_garbage_never_produce_a_5xx() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let client = sys.client().unwrap();
+    let big = "x".repeat(40 * 1024);
+    let resp = client.get(sys.url("/")).header("x-big", &big).send().await;
+    if let Ok(resp) = resp {
+        let status = resp.status().as_u16();
+        assert!((400..500).contains(&status), "oversized header -> {status}");
+    }
+    let resp = client.get(sys.url("/")).header(COOKIE, format!("__Host-yakuba_session={}", "A".repeat(20_000))).send().await.unwrap();
+    assert!(resp.status().is_client_error() || resp.status().is_redirection(), "{}", resp.status());
+
+    // Garbage on the plain-HTTP listener.
+    let mut raw = tokio::net::TcpStream::connect(sys.http).await.unwrap();
+    raw.write_all(b"\x16\x03\x01 not http at all\r\n\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), raw.read_to_end(&mut buf)).await;
+    let text = String::from_utf8_lossy(&buf);
+    assert!(!text.starts_with("HTTP/1.1 5"), "{text}");
+
+    // The gateway is still serving.
+    assert_eq!(client.get(sys.url("/healthz")).send().await.unwrap().status(), 200);
+}

@@ -1,0 +1,9 @@
+//! Whole-system tests: the real gateway, app and sample legacy systems on loopback, with a
+//! real OpenLDAP `slapd` where a directory is needed. Build the binaries first
+//! (`cargo build --workspace --bins`); `scripts/test.sh` does.
+
+mod bad_input;
+mod client;
+mod directory;
+mod identity;
+mod sessions;

@@ -1,0 +1,183 @@
+//! Login, logout, redirects and sessions through the real gateway.
+
+use harness::system::{LOCAL_PASSWORD, System, SystemOptions};
+use reqwest::header::{COOKIE, LOCATION};
+
+use crate::client::{self, get, hidden, login, session_cookie};
+
+#[tokio::test]
+async fn without_a_session_browsers_are_sent_to_login_and_api_calls_get_401() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let resp = get(&sys, "/denkessai/list?page=2", None).await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(
+        resp.headers()[LOCATION],
+        "/.yakuba/login?return_to=%2Fdenkessai%2Flist%3Fpage%3D2"
+    );
+
+    let api = sys.client().unwrap().get(sys.url("/api/v1/me")).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(api.status(), 401);
+
+    let audit = sys.audit();
+    assert!(audit.iter().any(|r| r["decision"] == "redirect_login" && r["path"] == "/denkessai/list"));
+    assert!(audit.iter().any(|r| r["decision"] == "deny" && r["status"] == 401));
+}
+
+#[tokio::test]
+async fn a_wrong_password_gets_a_clear_message_no_session_and_an_audit_line() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let attempt = login(&sys, "yamada", "wrong-password").await;
+    assert_eq!(attempt.status, 401);
+    assert!(attempt.session.is_none());
+    assert!(attempt.body.contains("ユーザーIDまたはパスワードが正しくありません"), "{}", attempt.body);
+    // The same message for a user that does not exist.
+    let unknown = login(&sys, "nobody", "wrong-password").await;
+    assert_eq!(unknown.status, 401);
+    assert!(unknown.body.contains("ユーザーIDまたはパスワードが正しくありません"));
+
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let audit = sys.audit();
+    let failures: Vec<_> = audit.iter().filter(|r| r["kind"] == "login" && r["decision"] == "failure").collect();
+    assert!(failures.iter().any(|r| r["user"] == "yamada" && r["reason"] == "bad_credentials"));
+    assert!(failures.iter().any(|r| r["user"] == "nobody" && r["reason"] == "unknown_user"));
+    let logs = sys.all_logs();
+    assert!(!logs.contains("wrong-password"), "a password reached a log");
+}
+
+#[tokio::test]
+async fn a_local_user_logs_in_and_sees_their_name_on_the_portal() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let attempt = client::login_returning(&sys, "yamada", LOCAL_PASSWORD, "/?from=test").await;
+    assert_eq!(attempt.status, 303);
+    assert_eq!(attempt.location.as_deref(), Some("/?from=test"));
+    let cookie = format!("__Host-yakuba_session={}", attempt.session.unwrap());
+    let portal = get(&sys, "/", Some(&cookie)).await;
+    assert_eq!(portal.status(), 200);
+    let html = portal.text().await.unwrap();
+    assert!(html.contains("山田 太郎"), "{html}");
+    assert!(html.contains("総務課"));
+    // Tiles: 電子決裁 for everyone; 財務会計 needs a group yamada lacks.
+    assert!(html.contains("電子決裁"));
+    assert!(!html.contains("/zaimu/"));
+    let logs = sys.all_logs();
+    assert!(!logs.contains(LOCAL_PASSWORD), "a password reached a log");
+    assert!(!logs.contains(cookie.split('=').nth(1).unwrap()), "a raw session id reached a log");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_a_host_prefixed_secure_httponly_lax_cookie() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let client = sys.client().unwrap();
+    let page = client.get(sys.url("/.yakuba/login")).send().await.unwrap();
+    let nonce = client::set_cookie(&page, "__Host-yakuba_login").unwrap();
+    let csrf = hidden(&page.text().await.unwrap(), "csrf").unwrap();
+    let resp = client
+        .post(sys.url("/.yakuba/login"))
+        .header(COOKIE, format!("__Host-yakuba_login={nonce}"))
+        .form(&[("user", "yamada"), ("password", LOCAL_PASSWORD), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let header = client::set_cookie_header(&resp, "__Host-yakuba_session").unwrap();
+    for attr in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(header.contains(attr), "{header} lacks {attr}");
+    }
+    assert!(!header.contains("Domain"));
+    let id = client::set_cookie(&resp, "__Host-yakuba_session").unwrap();
+    assert!(id.len() >= 22, "session id too short for 128 bits: {}", id.len());
+}
+
+#[tokio::test]
+async fn a_login_without_the_forms_csrf_token_is_refused() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let resp = sys
+        .client()
+        .unwrap()
+        .post(sys.url("/.yakuba/login"))
+        .form(&[("user", "yamada"), ("password", LOCAL_PASSWORD), ("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(client::set_cookie(&resp, "__Host-yakuba_session").is_none());
+}
+
+#[tokio::test]
+async fn after_logout_the_old_cookie_no_longer_works() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let portal = get(&sys, "/", Some(&cookie)).await.text().await.unwrap();
+    let csrf = hidden(&portal, "csrf").expect("portal has a logout form with the session's CSRF token");
+
+    // A logout without the token is refused and the session survives.
+    let forged = sys.client().unwrap().post(sys.url("/.yakuba/logout")).header(COOKIE, &cookie).form(&[("csrf", "x")]).send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(get(&sys, "/", Some(&cookie)).await.status(), 200);
+
+    let out = sys.client().unwrap().post(sys.url("/.yakuba/logout")).header(COOKIE, &cookie).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(out.headers()[LOCATION], "/.yakuba/login?logged_out=1");
+    let after = get(&sys, "/", Some(&cookie)).await;
+    assert_eq!(after.status(), 302);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(sys.audit().iter().any(|r| r["kind"] == "logout" && r["reason"] == "user" && r["user"] == "yamada"));
+}
+
+#[tokio::test]
+async fn a_gateway_restart_keeps_sessions() {
+    let mut sys = System::start(SystemOptions::default()).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/", Some(&cookie)).await.status(), 200);
+    sys.restart_gateway().unwrap();
+    let portal = get(&sys, "/", Some(&cookie)).await;
+    assert_eq!(portal.status(), 200);
+    assert!(portal.text().await.unwrap().contains("山田 太郎"));
+}
+
+#[tokio::test]
+async fn idle_sessions_end_and_send_the_browser_back_to_login() {
+    let sys = System::start(SystemOptions {
+        idle_timeout: Some("2s".into()),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/", Some(&cookie)).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let resp = get(&sys, "/", Some(&cookie)).await;
+    assert_eq!(resp.status(), 302);
+    assert!(resp.headers()[LOCATION].to_str().unwrap().contains("expired=1"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(sys.audit().iter().any(|r| r["kind"] == "logout" && r["reason"] == "idle_timeout"));
+}
+
+#[tokio::test]
+async fn plain_http_only_redirects_to_https_and_health_endpoints_answer() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = plain.get(format!("http://{}/denkessai/x?y=1", sys.http)).header("host", "localhost").send().await.unwrap();
+    assert_eq!(resp.status(), 308);
+    assert_eq!(resp.headers()[LOCATION], format!("https://localhost:{}/denkessai/x?y=1", sys.https.port()));
+
+    let client = sys.client().unwrap();
+    assert_eq!(client.get(sys.url("/healthz")).send().await.unwrap().status(), 200);
+    let ready = client.get(sys.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let text = ready.text().await.unwrap();
+    assert!(text.contains("session_store ok") && text.contains("route denkessai ok"), "{text}");
+}
+
+#[tokio::test]
+async fn the_gateway_speaks_http2_over_tls() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let cert = reqwest::Certificate::from_pem(&sys.certificate().unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(cert)
+        .resolve("localhost", sys.https)
+        .build()
+        .unwrap();
+    let resp = client.get(sys.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.version(), reqwest::Version::HTTP_2);
+    assert!(resp.headers().get("server").is_none());
+}
