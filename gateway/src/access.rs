@@ -65,7 +65,10 @@ pub fn decide(route: Option<&Route>, who: Who<'_>, navigation: bool, target: &st
             return_to: SafeReturnPath::parse_or_root(Some(target)),
             reason,
         },
-        Who::Anonymous(reason) => Verdict::Deny { status: 401, reason },
+        Who::Anonymous(reason) => Verdict::Deny {
+            status: 401,
+            reason,
+        },
         Who::User(identity) if !route.allows(identity) => Verdict::Deny {
             status: 403,
             reason: "route_forbidden_for_user",
@@ -120,7 +123,12 @@ mod tests {
 
     #[test]
     fn browsers_without_a_session_go_to_login_and_come_back() {
-        let v = decide(Some(&route(&[])), Who::Anonymous("no_session"), true, "/denkessai/x?a=1");
+        let v = decide(
+            Some(&route(&[])),
+            Who::Anonymous("no_session"),
+            true,
+            "/denkessai/x?a=1",
+        );
         assert_eq!(
             v,
             Verdict::RedirectToLogin {
@@ -132,28 +140,58 @@ mod tests {
 
     #[test]
     fn api_calls_without_a_session_get_401() {
-        let v = decide(Some(&route(&[])), Who::Anonymous("no_session"), false, "/api");
-        assert_eq!(v, Verdict::Deny { status: 401, reason: "no_session" });
+        let v = decide(
+            Some(&route(&[])),
+            Who::Anonymous("no_session"),
+            false,
+            "/api",
+        );
+        assert_eq!(
+            v,
+            Verdict::Deny {
+                status: 401,
+                reason: "no_session"
+            }
+        );
     }
 
     #[test]
     fn no_route_is_denied_even_for_users() {
         let who = user(&[]);
-        assert_eq!(decide(None, Who::User(&who), true, "/"), Verdict::Deny { status: 404, reason: "no_route" });
+        assert_eq!(
+            decide(None, Who::User(&who), true, "/"),
+            Verdict::Deny {
+                status: 404,
+                reason: "no_route"
+            }
+        );
     }
 
     #[test]
     fn group_restricted_routes_need_the_group() {
         let r = route(&["zaimu"]);
-        assert_eq!(decide(Some(&r), Who::User(&user(&[])), true, "/").clone(), Verdict::Deny { status: 403, reason: "route_forbidden_for_user" });
-        assert_eq!(decide(Some(&r), Who::User(&user(&["zaimu"])), true, "/"), Verdict::Forward);
+        assert_eq!(
+            decide(Some(&r), Who::User(&user(&[])), true, "/").clone(),
+            Verdict::Deny {
+                status: 403,
+                reason: "route_forbidden_for_user"
+            }
+        );
+        assert_eq!(
+            decide(Some(&r), Who::User(&user(&["zaimu"])), true, "/"),
+            Verdict::Forward
+        );
     }
 
     #[test]
     fn navigation_is_recognised_from_fetch_metadata_or_accept() {
         assert!(is_navigation("GET", Some("navigate"), None));
         assert!(!is_navigation("GET", Some("cors"), Some("text/html")));
-        assert!(is_navigation("GET", None, Some("text/html,application/xhtml+xml")));
+        assert!(is_navigation(
+            "GET",
+            None,
+            Some("text/html,application/xhtml+xml")
+        ));
         assert!(!is_navigation("POST", None, Some("text/html")));
         assert!(!is_navigation("GET", None, Some("application/json")));
         assert!(!is_navigation("GET", None, None));

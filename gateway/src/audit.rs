@@ -119,7 +119,9 @@ impl Record {
 /// The current UTC time as RFC 3339 with milliseconds.
 pub fn timestamp() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let ms = now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now);
+    let ms = now
+        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now);
     ms.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -201,7 +203,11 @@ mod tests {
             status: Some(200),
             ..Record::new(Kind::Request, Decision::Allow, "session_valid")
         });
-        log.record(&Record::new(Kind::Login, Decision::Failure, "bad_credentials"));
+        log.record(&Record::new(
+            Kind::Login,
+            Decision::Failure,
+            "bad_credentials",
+        ));
         let mut lines = Vec::new();
         for _ in 0..100 {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -216,7 +222,10 @@ mod tests {
         assert_eq!(first["user"], "山田");
         assert_eq!(first["decision"], "allow");
         let time = first["time"].as_str().unwrap();
-        assert!(time.ends_with('Z') && time.len() == "2026-01-01T00:00:00.000Z".len(), "{time}");
+        assert!(
+            time.ends_with('Z') && time.len() == "2026-01-01T00:00:00.000Z".len(),
+            "{time}"
+        );
         assert!(first.get("session").is_none());
         assert_eq!(log.dropped(), 0);
     }

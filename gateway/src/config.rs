@@ -333,8 +333,16 @@ impl GatewayConfig {
         let mut matches = HashSet::new();
         for (i, r) in self.routes.iter().enumerate() {
             let key = |field: &str| format!("routes[{i}].{field}");
-            if r.id.is_empty() || !r.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                problem(key("id"), "must be non-empty ASCII letters, digits, `-` or `_`");
+            if r.id.is_empty()
+                || !r
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                problem(
+                    key("id"),
+                    "must be non-empty ASCII letters, digits, `-` or `_`",
+                );
             }
             if !ids.insert(r.id.clone()) {
                 problem(key("id"), "is used by another route");
@@ -342,8 +350,14 @@ impl GatewayConfig {
             if !r.path_prefix.starts_with('/') {
                 problem(key("path_prefix"), "must start with `/`");
             }
-            if !matches.insert((r.host.clone(), crate::routing::normalise_prefix(&r.path_prefix))) {
-                problem(key("path_prefix"), "another route has the same host and prefix");
+            if !matches.insert((
+                r.host.clone(),
+                crate::routing::normalise_prefix(&r.path_prefix),
+            )) {
+                problem(
+                    key("path_prefix"),
+                    "another route has the same host and prefix",
+                );
             }
             if r.upstreams.is_empty() {
                 problem(key("upstreams"), "at least one address is needed");
@@ -366,7 +380,8 @@ impl GatewayConfig {
                 _ => {}
             }
             for (j, h) in r.headers.iter().enumerate() {
-                if http::HeaderName::from_bytes(h.name.as_bytes()).is_err() || h.name.contains('_') {
+                if http::HeaderName::from_bytes(h.name.as_bytes()).is_err() || h.name.contains('_')
+                {
                     problem(
                         format!("routes[{i}].headers[{j}].name"),
                         "must be a valid header name without `_`",
@@ -380,7 +395,10 @@ impl GatewayConfig {
             }
             for (j, u) in ldap.settings.urls.iter().enumerate() {
                 if !(u.starts_with("ldap://") || u.starts_with("ldaps://")) {
-                    problem(format!("ldap.urls[{j}]"), "must start with ldap:// or ldaps://");
+                    problem(
+                        format!("ldap.urls[{j}]"),
+                        "must start with ldap:// or ldaps://",
+                    );
                 }
             }
             if !ldap.settings.user_filter.contains("{login}") {
@@ -438,7 +456,10 @@ audience = "yakuba-app"
         let c = GatewayConfig::parse(MINIMAL).unwrap();
         c.validate().unwrap();
         assert_eq!(c.session.idle_timeout, Duration::from_secs(1800));
-        assert_eq!(c.path(Path::new("gateway.db")), PathBuf::from("/tmp/x/gateway.db"));
+        assert_eq!(
+            c.path(Path::new("gateway.db")),
+            PathBuf::from("/tmp/x/gateway.db")
+        );
         assert_eq!(c.path(Path::new("/abs")), PathBuf::from("/abs"));
     }
 
@@ -451,7 +472,10 @@ audience = "yakuba-app"
     #[test]
     fn every_problem_is_reported_with_its_key_path() {
         let text = MINIMAL
-            .replace("upstreams = [\"127.0.0.1:8701\"]", "upstreams = [\"nowhere\"]")
+            .replace(
+                "upstreams = [\"127.0.0.1:8701\"]",
+                "upstreams = [\"nowhere\"]",
+            )
             .replace("audience = \"yakuba-app\"", "")
             + "[[routes]]\nid = \"app\"\nname = \"x\"\npath_prefix = \"x\"\nupstreams = []\nidentity = \"headers\"\n";
         let c = GatewayConfig::parse(&text).unwrap();
@@ -466,6 +490,44 @@ audience = "yakuba-app"
             "routes[1].headers",
         ] {
             assert!(keys.contains(&expected), "{expected} missing from {keys:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod shipped {
+    use super::*;
+
+    fn gateway_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                gateway_files(&path, out);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("gateway"))
+                && path.extension().is_some_and(|e| e == "toml")
+            {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_shipped_gateway_config_parses_and_validates() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+        let mut files = Vec::new();
+        gateway_files(&root, &mut files);
+        assert!(
+            files.len() >= 2,
+            "expected the production and demo configs, found {files:?}"
+        );
+        for file in files {
+            let config =
+                GatewayConfig::load(&file).unwrap_or_else(|e| panic!("{}: {e:#}", file.display()));
+            config
+                .validate()
+                .unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
         }
     }
 }

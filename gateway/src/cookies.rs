@@ -66,7 +66,10 @@ mod tests {
     #[test]
     fn cookies_are_found_across_headers_and_duplicates_are_flagged() {
         let one: Vec<&[u8]> = vec![b"a=1; __Host-yakuba_session=abc ; b=2"];
-        assert_eq!(find(one.into_iter(), SESSION), CookieValue::One("abc".into()));
+        assert_eq!(
+            find(one.into_iter(), SESSION),
+            CookieValue::One("abc".into())
+        );
         let two: Vec<&[u8]> = vec![b"__Host-yakuba_session=a", b"x=1; __Host-yakuba_session=b"];
         assert_eq!(find(two.into_iter(), SESSION), CookieValue::Duplicated);
         let none: Vec<&[u8]> = vec![b"garbage;;;==;", b"\xff\xfe"];

@@ -83,7 +83,12 @@ impl Reply {
     }
 
     /// A plain-text reply.
-    pub fn text(status: u16, body: &'static str, decision: Decision, reason: &'static str) -> Reply {
+    pub fn text(
+        status: u16,
+        body: &'static str,
+        decision: Decision,
+        reason: &'static str,
+    ) -> Reply {
         Reply {
             status,
             headers: vec![
@@ -99,10 +104,18 @@ impl Reply {
     }
 
     /// A redirect (302 or 303).
-    pub fn redirect(status: u16, location: String, decision: Decision, reason: &'static str) -> Reply {
+    pub fn redirect(
+        status: u16,
+        location: String,
+        decision: Decision,
+        reason: &'static str,
+    ) -> Reply {
         Reply {
             status,
-            headers: vec![("location", location), ("cache-control", "no-store".to_owned())],
+            headers: vec![
+                ("location", location),
+                ("cache-control", "no-store".to_owned()),
+            ],
             body: Bytes::new(),
             decision,
             reason,
@@ -156,8 +169,19 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
             } else {
                 None
             };
-            let return_to = SafeReturnPath::parse_or_root(query_param(req.query.as_deref(), "return_to").as_deref());
-            let mut reply = login_form(state, lang, return_to.as_str(), "", None, notice, 200, "login_page");
+            let return_to = SafeReturnPath::parse_or_root(
+                query_param(req.query.as_deref(), "return_to").as_deref(),
+            );
+            let mut reply = login_form(
+                state,
+                lang,
+                return_to.as_str(),
+                "",
+                None,
+                notice,
+                200,
+                "login_page",
+            );
             if query_param(req.query.as_deref(), "lang").is_some() {
                 reply = reply.with_header("set-cookie", lang_cookie(lang));
             }
@@ -166,13 +190,21 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
         ("POST", LOGIN_PATH) => login(state, req, lang, body).await,
         ("GET" | "HEAD", "/.yakuba/logout") => logout_page(state, req, lang).await,
         ("POST", "/.yakuba/logout") => logout(state, req, lang, body).await,
-        (_, "/healthz" | "/readyz" | LOGIN_PATH | "/.yakuba/logout") => {
-            Reply::text(405, "method not allowed\n", Decision::Deny, "method_not_allowed")
-                .with_header("allow", "GET, HEAD, POST".to_owned())
-        }
+        (_, "/healthz" | "/readyz" | LOGIN_PATH | "/.yakuba/logout") => Reply::text(
+            405,
+            "method not allowed\n",
+            Decision::Deny,
+            "method_not_allowed",
+        )
+        .with_header("allow", "GET, HEAD, POST".to_owned()),
         _ => Reply::html(
             404,
-            pages::message(lang, lang.texts().not_found_title, lang.texts().not_found_body, None),
+            pages::message(
+                lang,
+                lang.texts().not_found_title,
+                lang.texts().not_found_body,
+                None,
+            ),
             Decision::Deny,
             "no_endpoint",
         ),
@@ -180,10 +212,17 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
 }
 
 fn lang_cookie(lang: Lang) -> String {
-    format!("{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000", cookies::LANG, lang.code())
+    format!(
+        "{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000",
+        cookies::LANG,
+        lang.code()
+    )
 }
 
-#[expect(clippy::too_many_arguments, reason = "one call site per login outcome; a struct would only rename them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per login outcome; a struct would only rename them"
+)]
 fn login_form(
     state: &GatewayState,
     lang: Lang,
@@ -211,10 +250,19 @@ fn login_form(
         tracing::error!(error = %e, "cannot render login page");
         String::from("login page unavailable")
     });
-    let decision = if status == 200 { Decision::Served } else { Decision::Failure };
+    let decision = if status == 200 {
+        Decision::Served
+    } else {
+        Decision::Failure
+    };
     Reply::html(status, html, decision, reason).with_header(
         "set-cookie",
-        cookies::set(cookies::LOGIN_NONCE, &nonce, "Strict", Some(LOGIN_FORM_LIFETIME)),
+        cookies::set(
+            cookies::LOGIN_NONCE,
+            &nonce,
+            "Strict",
+            Some(LOGIN_FORM_LIFETIME),
+        ),
     )
 }
 
@@ -261,18 +309,40 @@ async fn login(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<By
     };
     let Some(form) = body.as_deref().and_then(parse_login_form) else {
         audit(Decision::Failure, "malformed_form", None, None);
-        return login_form(state, lang, "/", "", Some(t.form_invalid), None, 400, "malformed_form");
+        return login_form(
+            state,
+            lang,
+            "/",
+            "",
+            Some(t.form_invalid),
+            None,
+            400,
+            "malformed_form",
+        );
     };
     let return_to = SafeReturnPath::parse_or_root(form.return_to.as_deref());
     let csrf_ok = match &req.login_cookie {
         CookieValue::One(nonce) => {
-            !req.cross_site && secrets_equal(&state.sessions.keyer().csrf_token_for_nonce(nonce), &form.csrf)
+            !req.cross_site
+                && secrets_equal(
+                    &state.sessions.keyer().csrf_token_for_nonce(nonce),
+                    &form.csrf,
+                )
         }
         _ => false,
     };
     if !csrf_ok {
         audit(Decision::Failure, "csrf_mismatch", Some(&form.user), None);
-        return login_form(state, lang, return_to.as_str(), &form.user, Some(t.form_expired), None, 403, "csrf_mismatch");
+        return login_form(
+            state,
+            lang,
+            return_to.as_str(),
+            &form.user,
+            Some(t.form_expired),
+            None,
+            403,
+            "csrf_mismatch",
+        );
     }
     match state.authenticate(&form.user, &form.password).await {
         Ok(identity) => {
@@ -287,32 +357,70 @@ async fn login(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<By
             let user = identity.user.clone();
             match state.sessions.create(identity).await {
                 Ok((id, live)) => {
-                    audit(Decision::Success, "authenticated", Some(&user), Some(&live.key));
+                    audit(
+                        Decision::Success,
+                        "authenticated",
+                        Some(&user),
+                        Some(&live.key),
+                    );
                     tracing::info!(user.id = %user, "login");
-                    let mut reply = Reply::redirect(303, return_to.as_str().to_owned(), Decision::Success, "authenticated");
+                    let mut reply = Reply::redirect(
+                        303,
+                        return_to.as_str().to_owned(),
+                        Decision::Success,
+                        "authenticated",
+                    );
                     reply.user = Some(user);
                     reply.session = Some(live.key.clone());
                     reply
-                        .with_header("set-cookie", cookies::set(cookies::SESSION, id.expose_for_cookie(), "Lax", None))
+                        .with_header(
+                            "set-cookie",
+                            cookies::set(cookies::SESSION, id.expose_for_cookie(), "Lax", None),
+                        )
                         .with_header("set-cookie", cookies::clear(cookies::LOGIN_NONCE))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot store a new session");
                     audit(Decision::Failure, "session_store_error", Some(&user), None);
-                    login_form(state, lang, return_to.as_str(), &user, Some(t.unavailable_body), None, 503, "session_store_error")
+                    login_form(
+                        state,
+                        lang,
+                        return_to.as_str(),
+                        &user,
+                        Some(t.unavailable_body),
+                        None,
+                        503,
+                        "session_store_error",
+                    )
                 }
             }
         }
         Err(failure) => {
             audit(Decision::Failure, failure.reason, Some(&form.user), None);
-            let message = if failure.unreachable { t.directory_unreachable } else { t.bad_credentials };
+            let message = if failure.unreachable {
+                t.directory_unreachable
+            } else {
+                t.bad_credentials
+            };
             let status = if failure.unreachable { 503 } else { 401 };
-            login_form(state, lang, return_to.as_str(), &form.user, Some(message), None, status, failure.reason)
+            login_form(
+                state,
+                lang,
+                return_to.as_str(),
+                &form.user,
+                Some(message),
+                None,
+                status,
+                failure.reason,
+            )
         }
     }
 }
 
-async fn current_session(state: &GatewayState, req: &Incoming) -> Option<std::sync::Arc<crate::sessions::LiveSession>> {
+async fn current_session(
+    state: &GatewayState,
+    req: &Incoming,
+) -> Option<std::sync::Arc<crate::sessions::LiveSession>> {
     let CookieValue::One(raw) = &req.session_cookie else {
         return None;
     };
@@ -337,7 +445,11 @@ async fn logout_page(state: &GatewayState, req: &Incoming, lang: Lang) -> Reply 
 async fn logout(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<Bytes>) -> Reply {
     let csrf = body
         .as_deref()
-        .and_then(|b| form_urlencoded::parse(b).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()))
+        .and_then(|b| {
+            form_urlencoded::parse(b)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        })
         .unwrap_or_default();
     let Some(session) = current_session(state, req).await else {
         return Reply::redirect(303, LOGIN_PATH.to_owned(), Decision::Served, "no_session")
@@ -357,7 +469,12 @@ async fn logout(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<B
     if let Err(e) = state.sessions.end(&session.key).await {
         tracing::error!(error = %e, "cannot end session at logout");
         let t = lang.texts();
-        return Reply::html(503, pages::message(lang, t.unavailable_title, t.unavailable_body, None), Decision::Failure, "session_store_error");
+        return Reply::html(
+            503,
+            pages::message(lang, t.unavailable_title, t.unavailable_body, None),
+            Decision::Failure,
+            "session_store_error",
+        );
     }
     state.audit.record(&Record {
         client: req.client.clone(),
@@ -365,8 +482,13 @@ async fn logout(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<B
         session: Some(session.key.as_str().to_owned()),
         ..Record::new(Kind::Logout, Decision::Success, "user")
     });
-    let mut reply = Reply::redirect(303, format!("{LOGIN_PATH}?logged_out=1"), Decision::Success, "user")
-        .with_header("set-cookie", cookies::clear(cookies::SESSION));
+    let mut reply = Reply::redirect(
+        303,
+        format!("{LOGIN_PATH}?logged_out=1"),
+        Decision::Success,
+        "user",
+    )
+    .with_header("set-cookie", cookies::clear(cookies::SESSION));
     reply.user = Some(session.identity.user.clone());
     reply.session = Some(session.key.clone());
     reply
@@ -374,25 +496,41 @@ async fn logout(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<B
 
 async fn readiness(state: &GatewayState) -> Reply {
     let store_ok = crate::store::ping(state.sessions.pool()).await.is_ok();
-    let mut lines = vec![format!("session_store {}", if store_ok { "ok" } else { "FAIL" })];
+    let mut lines = vec![format!(
+        "session_store {}",
+        if store_ok { "ok" } else { "FAIL" }
+    )];
     let mut all_ok = store_ok;
     for route in state.routes.routes() {
         let mut reachable = false;
         for addr in &route.upstreams {
             let connect = tokio::net::TcpStream::connect(addr.as_str());
-            if matches!(tokio::time::timeout(Duration::from_secs(1), connect).await, Ok(Ok(_))) {
+            if matches!(
+                tokio::time::timeout(Duration::from_secs(1), connect).await,
+                Ok(Ok(_))
+            ) {
                 reachable = true;
                 break;
             }
         }
         all_ok &= reachable;
-        lines.push(format!("route {} {}", route.id, if reachable { "ok" } else { "FAIL" }));
+        lines.push(format!(
+            "route {} {}",
+            route.id,
+            if reachable { "ok" } else { "FAIL" }
+        ));
     }
+    lines.push(format!("audit_dropped {}", state.audit.dropped()));
     let body = lines.join("\n") + "\n";
     Reply {
         status: if all_ok { 200 } else { 503 },
         body: Bytes::from(body),
-        ..Reply::text(200, "", Decision::Served, if all_ok { "ready" } else { "not_ready" })
+        ..Reply::text(
+            200,
+            "",
+            Decision::Served,
+            if all_ok { "ready" } else { "not_ready" },
+        )
     }
 }
 
@@ -403,7 +541,10 @@ mod tests {
     #[test]
     fn login_forms_parse_and_junk_is_refused() {
         let f = parse_login_form(b"user=yamada&password=p%26w&csrf=t&return_to=%2Fx").unwrap();
-        assert_eq!((f.user.as_str(), f.password.as_str(), f.return_to.as_deref()), ("yamada", "p&w", Some("/x")));
+        assert_eq!(
+            (f.user.as_str(), f.password.as_str(), f.return_to.as_deref()),
+            ("yamada", "p&w", Some("/x"))
+        );
         assert!(parse_login_form(b"password=x").is_none());
         assert!(parse_login_form(b"\xff\xfe\x00").is_none());
         let f = parse_login_form("user=%E5%B1%B1%E7%94%B0&password=".as_bytes()).unwrap();

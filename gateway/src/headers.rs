@@ -54,7 +54,13 @@ const ENCODE: &AsciiSet = &CONTROLS
 /// The folded form of a header name: lower-case, `_` read as `-`.
 pub fn fold(name: &str) -> String {
     name.bytes()
-        .map(|b| if b == b'_' { '-' } else { b.to_ascii_lowercase() as char })
+        .map(|b| {
+            if b == b'_' {
+                '-'
+            } else {
+                b.to_ascii_lowercase() as char
+            }
+        })
         .collect()
 }
 
@@ -107,7 +113,12 @@ pub fn encode(value: &str, encoding: HeaderEncoding) -> String {
 pub fn identity_headers(specs: &[HeaderSpec], identity: &Identity) -> Vec<(String, String)> {
     specs
         .iter()
-        .map(|s| (s.name.clone(), encode(&field(identity, s.value), s.encoding)))
+        .map(|s| {
+            (
+                s.name.clone(),
+                encode(&field(identity, s.value), s.encoding),
+            )
+        })
         .collect()
 }
 
@@ -180,7 +191,10 @@ mod tests {
     #[test]
     fn non_ascii_values_are_encoded() {
         assert_eq!(encode("yamada", HeaderEncoding::Percent), "yamada");
-        assert_eq!(encode("山田 太郎", HeaderEncoding::Percent), "%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E");
+        assert_eq!(
+            encode("山田 太郎", HeaderEncoding::Percent),
+            "%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"
+        );
         assert_eq!(encode("a\r\nb", HeaderEncoding::Percent), "a%0D%0Ab");
         assert_eq!(encode("山田", HeaderEncoding::Base64), "5bGx55Sw");
     }
@@ -196,9 +210,21 @@ mod tests {
             method: AuthMethod::Ldap,
         };
         let specs = vec![
-            HeaderSpec { name: "X-Remote-User".into(), value: IdentityField::User, encoding: HeaderEncoding::Percent },
-            HeaderSpec { name: "X-Remote-Name".into(), value: IdentityField::Name, encoding: HeaderEncoding::Base64 },
-            HeaderSpec { name: "X-Remote-Groups".into(), value: IdentityField::Groups, encoding: HeaderEncoding::Percent },
+            HeaderSpec {
+                name: "X-Remote-User".into(),
+                value: IdentityField::User,
+                encoding: HeaderEncoding::Percent,
+            },
+            HeaderSpec {
+                name: "X-Remote-Name".into(),
+                value: IdentityField::Name,
+                encoding: HeaderEncoding::Base64,
+            },
+            HeaderSpec {
+                name: "X-Remote-Groups".into(),
+                value: IdentityField::Groups,
+                encoding: HeaderEncoding::Percent,
+            },
         ];
         let h = identity_headers(&specs, &who);
         assert_eq!(h[0], ("X-Remote-User".into(), "tanaka".into()));
@@ -213,6 +239,9 @@ mod tests {
             Some("a=1; b=2")
         );
         assert_eq!(strip_gateway_cookies("__Host-yakuba_session=SECRET"), None);
-        assert_eq!(strip_gateway_cookies("__Host-yakuba_login=n;yakuba_lang=en").as_deref(), Some("yakuba_lang=en"));
+        assert_eq!(
+            strip_gateway_cookies("__Host-yakuba_login=n;yakuba_lang=en").as_deref(),
+            Some("yakuba_lang=en")
+        );
     }
 }

@@ -77,12 +77,17 @@ fn main() -> anyhow::Result<()> {
         Command::Keygen { config } => {
             let config = load(&config)?;
             secrets::ensure_all(&config)?;
-            println!("secrets are in place under {}", config.server.data_dir.display());
+            println!(
+                "secrets are in place under {}",
+                config.server.data_dir.display()
+            );
             Ok(())
         }
         Command::HashPassword => {
             let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("cannot read standard input")?;
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             anyhow::ensure!(!password.is_empty(), "empty password");
             println!("{}", sso::local::hash_password(password)?);
@@ -102,7 +107,11 @@ fn load(path: &Path) -> anyhow::Result<GatewayConfig> {
 fn check_config(path: &Path) -> anyhow::Result<()> {
     let config = load(path)?;
     sso::local::LocalAccounts::new(config.local_accounts.clone())?;
-    println!("{}: configuration OK ({} routes)", path.display(), config.routes.len());
+    println!(
+        "{}: configuration OK ({} routes)",
+        path.display(),
+        config.routes.len()
+    );
     Ok(())
 }
 
@@ -122,13 +131,18 @@ fn run(path: &Path) -> anyhow::Result<()> {
     let state = Arc::new(runtime.block_on(build_state(&config, secrets))?);
     runtime.spawn(maintain(state.clone()));
 
-    let mut conf = ServerConf::default();
-    conf.threads = config.server.threads;
-    conf.work_stealing = true;
-    conf.grace_period_seconds = Some(1);
-    conf.graceful_shutdown_timeout_seconds = Some(5);
-    conf.pid_file = config.path(Path::new("gateway.pid")).display().to_string();
-    conf.upgrade_sock = config.path(Path::new("gateway-upgrade.sock")).display().to_string();
+    let conf = ServerConf {
+        threads: config.server.threads,
+        work_stealing: true,
+        grace_period_seconds: Some(1),
+        graceful_shutdown_timeout_seconds: Some(5),
+        pid_file: config.path(Path::new("gateway.pid")).display().to_string(),
+        upgrade_sock: config
+            .path(Path::new("gateway-upgrade.sock"))
+            .display()
+            .to_string(),
+        ..ServerConf::default()
+    };
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
@@ -138,7 +152,10 @@ fn run(path: &Path) -> anyhow::Result<()> {
             state: state.clone(),
         },
     );
-    let cert = tls::load(&config.path(&config.tls.cert), &config.path(&config.tls.key))?;
+    let cert = tls::load(
+        &config.path(&config.tls.cert),
+        &config.path(&config.tls.key),
+    )?;
     let mut tls_settings = TlsSettings::with_callbacks(Box::new(NoCallbacks))
         .map_err(|e| anyhow::anyhow!("TLS settings: {e}"))?;
     tls_settings.set_cert_resolver(Arc::new(tls::SingleCert(cert)));
@@ -173,7 +190,10 @@ struct NoCallbacks;
 #[async_trait::async_trait]
 impl pingora::listeners::TlsAccept for NoCallbacks {}
 
-async fn build_state(config: &GatewayConfig, secrets: secrets::Secrets) -> anyhow::Result<state::GatewayState> {
+async fn build_state(
+    config: &GatewayConfig,
+    secrets: secrets::Secrets,
+) -> anyhow::Result<state::GatewayState> {
     let routes = Arc::new(routing::RouteTable::new(&config.routes));
     let mut balancers = Vec::with_capacity(config.routes.len());
     for route in routes.routes() {
@@ -200,7 +220,12 @@ async fn build_state(config: &GatewayConfig, secrets: secrets::Secrets) -> anyho
             let password_file = config.path(&section.bind_password_file);
             let mut settings = section.settings.clone();
             settings.bind_password = std::fs::read_to_string(&password_file)
-                .with_context(|| format!("cannot read ldap.bind_password_file {}", password_file.display()))?
+                .with_context(|| {
+                    format!(
+                        "cannot read ldap.bind_password_file {}",
+                        password_file.display()
+                    )
+                })?
                 .trim_end_matches(['\r', '\n'])
                 .to_owned();
             Some(sso::ldap::LdapDirectory::new(settings)?)
@@ -216,7 +241,10 @@ async fn build_state(config: &GatewayConfig, secrets: secrets::Secrets) -> anyho
         ldap,
         audit: audit::AuditLog::open(&audit_path)
             .with_context(|| format!("cannot open the audit log {}", audit_path.display()))?,
-        https_port: config.server.public_https_port.unwrap_or(config.server.https.port()),
+        https_port: config
+            .server
+            .public_https_port
+            .unwrap_or(config.server.https.port()),
         routes,
     })
 }

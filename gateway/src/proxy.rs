@@ -63,14 +63,17 @@ pub struct Proxy {
 }
 
 fn host_of(req: &RequestHeader) -> Option<String> {
-    let raw = req
-        .uri
-        .host()
-        .map(str::to_owned)
-        .or_else(|| req.headers.get("host").and_then(|h| h.to_str().ok()).map(str::to_owned))?;
+    let raw = req.uri.host().map(str::to_owned).or_else(|| {
+        req.headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    })?;
     // Strip a port, keeping IPv6 literals intact.
     let host = match raw.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h.to_owned(),
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => {
+            h.to_owned()
+        }
         _ => raw,
     };
     Some(host.to_ascii_lowercase())
@@ -81,12 +84,20 @@ fn header_str<'a>(req: &'a RequestHeader, name: &str) -> Option<&'a str> {
 }
 
 fn cookie(req: &RequestHeader, name: &str) -> CookieValue {
-    cookies::find(req.headers.get_all("cookie").iter().map(|v| v.as_bytes()), name)
+    cookies::find(
+        req.headers.get_all("cookie").iter().map(|v| v.as_bytes()),
+        name,
+    )
 }
 
 fn bad_request(lang: Lang, reason: &'static str) -> Reply {
     let t = lang.texts();
-    Reply::html(400, pages::message(lang, t.bad_request_title, t.bad_request_body, None), Decision::Deny, reason)
+    Reply::html(
+        400,
+        pages::message(lang, t.bad_request_title, t.bad_request_body, None),
+        Decision::Deny,
+        reason,
+    )
 }
 
 impl Proxy {
@@ -98,9 +109,18 @@ impl Proxy {
         ctx.host = host_of(req);
         let lang = Lang::parse(cookie(req, cookies::LANG).one()).unwrap_or(Lang::Ja);
 
-        let header_bytes: usize = req.headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+        let header_bytes: usize = req
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len())
+            .sum();
         if header_bytes > MAX_HEADER_BYTES {
-            return Step::Reply(Reply::text(431, "request headers too large\n", Decision::Deny, "headers_too_large"));
+            return Step::Reply(Reply::text(
+                431,
+                "request headers too large\n",
+                Decision::Deny,
+                "headers_too_large",
+            ));
         }
         if req.headers.get_all("host").iter().count() > 1 {
             return Step::Reply(bad_request(lang, "duplicate_host"));
@@ -112,7 +132,10 @@ impl Proxy {
 
         if endpoints::is_endpoint(path.as_str()) {
             let method = req.method.as_str().to_owned();
-            let cross_site = matches!(header_str(req, "sec-fetch-site"), Some("cross-site" | "same-site"));
+            let cross_site = matches!(
+                header_str(req, "sec-fetch-site"),
+                Some("cross-site" | "same-site")
+            );
             let incoming = Incoming {
                 method: method.clone(),
                 path: path.as_str().to_owned(),
@@ -140,7 +163,11 @@ impl Proxy {
             header_str(req, "sec-fetch-mode"),
             header_str(req, "accept"),
         );
-        let target = req.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+        let target = req
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
         let who_session = match cookie(req, cookies::SESSION) {
             CookieValue::Absent => Err("no_session"),
             CookieValue::Duplicated => Err("duplicate_session_cookie"),
@@ -191,16 +218,30 @@ impl Proxy {
             Verdict::RedirectToLogin { return_to, reason } => {
                 let mut location = access::login_location(&return_to);
                 if matches!(reason, "idle_timeout" | "absolute_timeout") {
-                    location.push_str(if location.contains('?') { "&expired=1" } else { "?expired=1" });
+                    location.push_str(if location.contains('?') {
+                        "&expired=1"
+                    } else {
+                        "?expired=1"
+                    });
                 }
-                Step::Reply(Reply::redirect(302, location, Decision::RedirectLogin, reason))
+                Step::Reply(Reply::redirect(
+                    302,
+                    location,
+                    Decision::RedirectLogin,
+                    reason,
+                ))
             }
-            Verdict::Deny { status: 401, reason } => Step::Reply(Reply {
+            Verdict::Deny {
+                status: 401,
+                reason,
+            } => Step::Reply(Reply {
                 headers: vec![
                     ("content-type", "application/json".to_owned()),
                     ("cache-control", "no-store".to_owned()),
                 ],
-                body: Bytes::from_static(b"{\"error\":\"login_required\",\"login\":\"/.yakuba/login\"}\n"),
+                body: Bytes::from_static(
+                    b"{\"error\":\"login_required\",\"login\":\"/.yakuba/login\"}\n",
+                ),
                 ..Reply::text(401, "", Decision::Deny, reason)
             }),
             Verdict::Deny { status, reason } => {
@@ -210,7 +251,12 @@ impl Proxy {
                 } else {
                     (t.not_found_title, t.not_found_body)
                 };
-                Step::Reply(Reply::html(status, pages::message(lang, title, body, None), Decision::Deny, reason))
+                Step::Reply(Reply::html(
+                    status,
+                    pages::message(lang, title, body, None),
+                    Decision::Deny,
+                    reason,
+                ))
             }
         }
     }
@@ -239,7 +285,9 @@ impl Proxy {
                 resp.insert_header("content-length", reply.body.len().to_string())?;
                 let head_only = session.req_header().method == http::Method::HEAD;
                 let no_body = reply.body.is_empty() || head_only;
-                session.write_response_header(Box::new(resp), no_body).await?;
+                session
+                    .write_response_header(Box::new(resp), no_body)
+                    .await?;
                 if !no_body {
                     session.write_response_body(Some(reply.body), true).await?;
                 }
@@ -302,12 +350,24 @@ async fn read_body(session: &mut Session, limit: usize) -> std::result::Result<B
         match session.read_request_body().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > limit {
-                    return Err(Reply::text(413, "request body too large\n", Decision::Deny, "body_too_large"));
+                    return Err(Reply::text(
+                        413,
+                        "request body too large\n",
+                        Decision::Deny,
+                        "body_too_large",
+                    ));
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(Bytes::from(body)),
-            Err(_) => return Err(Reply::text(400, "unreadable request body\n", Decision::Deny, "body_unreadable")),
+            Err(_) => {
+                return Err(Reply::text(
+                    400,
+                    "unreadable request body\n",
+                    Decision::Deny,
+                    "body_unreadable",
+                ));
+            }
         }
     }
 }
@@ -381,7 +441,10 @@ impl ProxyHttp for Proxy {
             }
         }
         if let Some(client) = &ctx.client {
-            let ip = client.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).unwrap_or_else(|_| client.clone());
+            let ip = client
+                .parse::<std::net::SocketAddr>()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_else(|_| client.clone());
             upstream.insert_header("x-forwarded-for", ip)?;
         }
         upstream.insert_header("x-forwarded-proto", "https")?;
@@ -390,7 +453,10 @@ impl ProxyHttp for Proxy {
         }
 
         let (Some(route), Some(live)) = (ctx.route, ctx.session.as_ref()) else {
-            return Err(Error::explain(ErrorType::InternalError, "forwarding without route or session"));
+            return Err(Error::explain(
+                ErrorType::InternalError,
+                "forwarding without route or session",
+            ));
         };
         let route = state.routes.get(route);
         match route.identity {
@@ -411,7 +477,12 @@ impl ProxyHttp for Proxy {
         Ok(())
     }
 
-    async fn response_filter(&self, _session: &mut Session, resp: &mut ResponseHeader, _ctx: &mut Ctx) -> Result<()> {
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        resp: &mut ResponseHeader,
+        _ctx: &mut Ctx,
+    ) -> Result<()> {
         resp.remove_header("server");
         for (name, value) in SECURITY_HEADERS {
             if resp.headers.get(name).is_none() {
@@ -436,16 +507,24 @@ impl ProxyHttp for Proxy {
         if code >= 500 {
             ctx.decision = Decision::Allow;
             ctx.reason = "upstream_failed";
-            let lang = Lang::parse(cookie(session.req_header(), cookies::LANG).one()).unwrap_or(Lang::Ja);
+            let lang =
+                Lang::parse(cookie(session.req_header(), cookies::LANG).one()).unwrap_or(Lang::Ja);
             let t = lang.texts();
-            let name = ctx.route.map(|r| self.state.routes.get(r).name.clone()).unwrap_or_default();
+            let name = ctx
+                .route
+                .map(|r| self.state.routes.get(r).name.clone())
+                .unwrap_or_default();
             let title = format!("{} {}", name, t.unavailable_title);
             let body = Bytes::from(pages::message(lang, title.trim(), t.unavailable_body, None));
             if let Ok(mut resp) = ResponseHeader::build(code, Some(4)) {
                 let _ = resp.insert_header("content-type", "text/html; charset=utf-8");
                 let _ = resp.insert_header("content-length", body.len().to_string());
                 let _ = resp.insert_header("cache-control", "no-store");
-                if session.write_response_header(Box::new(resp), false).await.is_ok() {
+                if session
+                    .write_response_header(Box::new(resp), false)
+                    .await
+                    .is_ok()
+                {
                     let _ = session.write_response_body(Some(body), true).await;
                 }
             }
@@ -473,7 +552,9 @@ impl ProxyHttp for Proxy {
             upstream: ctx.upstream.clone(),
             status,
             bytes: Some(session.body_bytes_sent() as u64),
-            duration_ms: Some((ctx.start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0),
+            duration_ms: Some(
+                (ctx.start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+            ),
             ..Record::new(Kind::Request, ctx.decision, ctx.reason)
         });
     }
@@ -494,9 +575,17 @@ impl ProxyHttp for RedirectToHttps {
     async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> Result<bool> {
         let req = session.req_header();
         let host = host_of(req).unwrap_or_else(|| "localhost".to_owned());
-        let host = if host.contains(':') { format!("[{host}]") } else { host };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
         let path = match RequestPath::parse(req.uri.path()) {
-            Ok(_) => req.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned(),
+            Ok(_) => req
+                .uri
+                .path_and_query()
+                .map_or("/", |pq| pq.as_str())
+                .to_owned(),
             Err(_) => "/".to_owned(),
         };
         let location = if self.https_port == 443 {
@@ -512,7 +601,10 @@ impl ProxyHttp for RedirectToHttps {
     }
 
     async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut ()) -> Result<Box<HttpPeer>> {
-        Err(Error::explain(ErrorType::InternalError, "the HTTP listener never proxies"))
+        Err(Error::explain(
+            ErrorType::InternalError,
+            "the HTTP listener never proxies",
+        ))
     }
 }
 

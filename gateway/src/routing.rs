@@ -51,18 +51,25 @@ impl RequestPath {
         if !path.starts_with('/') {
             return Err(PathError::NotAbsolute);
         }
-        if path.bytes().any(|b| b.is_ascii_control() || b == b'\\' || b == b' ') {
+        if path
+            .bytes()
+            .any(|b| b.is_ascii_control() || b == b'\\' || b == b' ')
+        {
             return Err(PathError::ForbiddenCharacter);
         }
         let lower = path.to_ascii_lowercase();
-        if ["%2f", "%5c", "%2e", "%00"].iter().any(|e| lower.contains(e)) {
+        if ["%2f", "%5c", "%2e", "%00"]
+            .iter()
+            .any(|e| lower.contains(e))
+        {
             return Err(PathError::AmbiguousEncoding);
         }
         if path.len() > 1
-            && path[1..]
-                .split('/')
-                .enumerate()
-                .any(|(i, seg)| seg == "." || seg == ".." || (seg.is_empty() && i + 1 < path[1..].split('/').count()))
+            && path[1..].split('/').enumerate().any(|(i, seg)| {
+                seg == "."
+                    || seg == ".."
+                    || (seg.is_empty() && i + 1 < path[1..].split('/').count())
+            })
         {
             return Err(PathError::DotOrEmptySegment);
         }
@@ -132,7 +139,8 @@ impl Route {
     fn matches_path(&self, path: &str) -> bool {
         self.prefix == "/"
             || path == self.prefix
-            || (path.starts_with(&self.prefix) && path.as_bytes().get(self.prefix.len()) == Some(&b'/'))
+            || (path.starts_with(&self.prefix)
+                && path.as_bytes().get(self.prefix.len()) == Some(&b'/'))
     }
 
     /// Whether `identity` may open this route.
@@ -289,15 +297,25 @@ value = "user"
             ("/zaimu2", "app"),
         ];
         for (path, expected) in cases {
-            assert_eq!(route_of(&t, Some("localhost"), path).as_deref(), Some(expected), "{path}");
+            assert_eq!(
+                route_of(&t, Some("localhost"), path).as_deref(),
+                Some(expected),
+                "{path}"
+            );
         }
     }
 
     #[test]
     fn host_routes_win_for_their_host_only() {
         let t = table();
-        assert_eq!(route_of(&t, Some("zaimu.city.example"), "/").as_deref(), Some("zaimu-host"));
-        assert_eq!(route_of(&t, Some("ZAIMU.city.example"), "/denkessai/").as_deref(), Some("zaimu-host"));
+        assert_eq!(
+            route_of(&t, Some("zaimu.city.example"), "/").as_deref(),
+            Some("zaimu-host")
+        );
+        assert_eq!(
+            route_of(&t, Some("ZAIMU.city.example"), "/denkessai/").as_deref(),
+            Some("zaimu-host")
+        );
         assert_eq!(route_of(&t, Some("other"), "/").as_deref(), Some("app"));
         assert_eq!(route_of(&t, None, "/").as_deref(), Some("app"));
     }
@@ -324,7 +342,10 @@ value = "user"
         for (path, error) in cases {
             assert_eq!(RequestPath::parse(path), Err(error), "{path:?}");
         }
-        assert_eq!(RequestPath::parse(&format!("/{}", "a".repeat(9000))), Err(PathError::TooLong));
+        assert_eq!(
+            RequestPath::parse(&format!("/{}", "a".repeat(9000))),
+            Err(PathError::TooLong)
+        );
         for ok in ["/", "/a/", "/a/b.html", "/a/..b", "/%E6%B1%BA%E8%A3%81"] {
             assert!(RequestPath::parse(ok).is_ok(), "{ok}");
         }

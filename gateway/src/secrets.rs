@@ -26,7 +26,8 @@ pub fn public_key_path(signing_key: &Path) -> std::path::PathBuf {
 /// Create whatever is missing, then load everything.
 pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
     let data_dir = &config.server.data_dir;
-    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data_dir {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data_dir {}", data_dir.display()))?;
 
     let secret_path = config.path(&config.session.secret_file);
     if !secret_path.exists() {

@@ -95,7 +95,12 @@ pub fn now() -> i64 {
 
 impl Sessions {
     /// A session service over `pool`.
-    pub fn new(pool: SqlitePool, keyer: SessionKeyer, rules: SessionRules, routes: Arc<RouteTable>) -> Sessions {
+    pub fn new(
+        pool: SqlitePool,
+        keyer: SessionKeyer,
+        rules: SessionRules,
+        routes: Arc<RouteTable>,
+    ) -> Sessions {
         Sessions {
             pool,
             keyer,
@@ -115,7 +120,14 @@ impl Sessions {
         &self.pool
     }
 
-    fn live(&self, id: &SessionId, key: SessionKey, identity: Identity, created_at: i64, last_seen: i64) -> Arc<LiveSession> {
+    fn live(
+        &self,
+        id: &SessionId,
+        key: SessionKey,
+        identity: Identity,
+        created_at: i64,
+        last_seen: i64,
+    ) -> Arc<LiveSession> {
         Arc::new(LiveSession {
             csrf: self.keyer.csrf_token(id),
             apps: self.routes.apps_for(&identity),
@@ -129,7 +141,10 @@ impl Sessions {
     }
 
     /// Start a session for `identity` with a fresh id.
-    pub async fn create(&self, identity: Identity) -> Result<(SessionId, Arc<LiveSession>), SessionError> {
+    pub async fn create(
+        &self,
+        identity: Identity,
+    ) -> Result<(SessionId, Arc<LiveSession>), SessionError> {
         let id = SessionId::generate();
         let key = self.keyer.key(&id);
         let at = now();
@@ -171,7 +186,10 @@ impl Sessions {
             }
         };
         let at = now();
-        match self.rules.state(session.created_at, session.last_seen(), at) {
+        match self
+            .rules
+            .state(session.created_at, session.last_seen(), at)
+        {
             SessionState::Live => {
                 session.last_seen.fetch_max(at, Ordering::Relaxed);
                 Ok(Lookup::Live(session))
@@ -216,7 +234,12 @@ impl Sessions {
         let at = now();
         let idle = i64::try_from(self.rules.idle.as_secs()).unwrap_or(i64::MAX);
         let absolute = i64::try_from(self.rules.absolute.as_secs()).unwrap_or(i64::MAX);
-        let gone = store::delete_expired(&self.pool, at.saturating_sub(idle), at.saturating_sub(absolute)).await?;
+        let gone = store::delete_expired(
+            &self.pool,
+            at.saturating_sub(idle),
+            at.saturating_sub(absolute),
+        )
+        .await?;
         let mut ended = Vec::with_capacity(gone.len());
         if let Ok(mut cache) = self.cache.write() {
             for (key, user) in gone {
@@ -234,8 +257,8 @@ impl Sessions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use sso::AuthMethod;
+    use std::time::Duration;
 
     async fn sessions(dir: &std::path::Path, idle: u64) -> Sessions {
         let pool = store::open(&dir.join("gw.db")).await.unwrap();
@@ -266,8 +289,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = sessions(dir.path(), 600).await;
         let (id, _) = s.create(yamada()).await.unwrap();
-        assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Live(l) if l.identity.name == "山田 太郎"));
-        assert!(matches!(s.lookup(&SessionId::generate()).await.unwrap(), Lookup::Unknown));
+        assert!(
+            matches!(s.lookup(&id).await.unwrap(), Lookup::Live(l) if l.identity.name == "山田 太郎")
+        );
+        assert!(matches!(
+            s.lookup(&SessionId::generate()).await.unwrap(),
+            Lookup::Unknown
+        ));
     }
 
     #[tokio::test]
@@ -293,7 +321,10 @@ mod tests {
         let s = sessions(dir.path(), 1).await;
         let (id, _) = s.create(yamada()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(2100)).await;
-        assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Expired(SessionState::IdleExpired, _)));
+        assert!(matches!(
+            s.lookup(&id).await.unwrap(),
+            Lookup::Expired(SessionState::IdleExpired, _)
+        ));
         assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Unknown));
     }
 }

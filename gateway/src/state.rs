@@ -48,12 +48,20 @@ pub struct LoginFailure {
 impl GatewayState {
     /// Check credentials: local accounts first (break-glass must work with the directory
     /// down), then the directory.
-    pub async fn authenticate(&self, login: &str, password: &str) -> Result<Identity, LoginFailure> {
+    pub async fn authenticate(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Identity, LoginFailure> {
         let failure = |reason| LoginFailure {
             reason,
             unreachable: false,
         };
-        if login.trim().is_empty() || password.is_empty() || login.len() > 256 || password.len() > 1024 {
+        if login.trim().is_empty()
+            || password.is_empty()
+            || login.len() > 256
+            || password.len() > 1024
+        {
             return Err(failure("malformed_credentials"));
         }
         if !self.local.is_empty() {
@@ -73,7 +81,10 @@ impl GatewayState {
             return Err(failure("unknown_user"));
         };
         ldap.authenticate(login, password).await.map_err(|e| {
-            if !matches!(e, sso::ldap::LdapError::InvalidCredentials | sso::ldap::LdapError::UnknownUser) {
+            if !matches!(
+                e,
+                sso::ldap::LdapError::InvalidCredentials | sso::ldap::LdapError::UnknownUser
+            ) {
                 tracing::warn!(error = %e, "directory login failed");
             }
             LoginFailure {

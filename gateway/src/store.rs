@@ -145,9 +145,15 @@ mod tests {
         let pool = open(&dir.path().join("gw.db")).await.unwrap();
         insert_session(&pool, &row("k", 100, 200)).await.unwrap();
         touch_sessions(&pool, &[("k".into(), 150)]).await.unwrap();
-        assert_eq!(load_session(&pool, "k").await.unwrap().unwrap().last_seen, 200);
+        assert_eq!(
+            load_session(&pool, "k").await.unwrap().unwrap().last_seen,
+            200
+        );
         touch_sessions(&pool, &[("k".into(), 250)]).await.unwrap();
-        assert_eq!(load_session(&pool, "k").await.unwrap().unwrap().last_seen, 250);
+        assert_eq!(
+            load_session(&pool, "k").await.unwrap().unwrap().last_seen,
+            250
+        );
     }
 
     #[tokio::test]
@@ -159,7 +165,10 @@ mod tests {
         insert_session(&pool, &row("live", 500, 900)).await.unwrap();
         let mut gone = delete_expired(&pool, 200, 50).await.unwrap();
         gone.sort();
-        assert_eq!(gone.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["idle", "old"]);
+        assert_eq!(
+            gone.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["idle", "old"]
+        );
         assert!(delete_session(&pool, "live").await.unwrap());
         assert!(!delete_session(&pool, "live").await.unwrap());
     }

@@ -12,7 +12,11 @@ use rustls::sign::CertifiedKey;
 
 /// Make a self-signed certificate for `hostnames` at `cert_path`/`key_path` unless both files
 /// already exist. Returns whether one was generated.
-pub fn ensure_self_signed(cert_path: &Path, key_path: &Path, hostnames: &[String]) -> anyhow::Result<bool> {
+pub fn ensure_self_signed(
+    cert_path: &Path,
+    key_path: &Path,
+    hostnames: &[String],
+) -> anyhow::Result<bool> {
     if cert_path.exists() && key_path.exists() {
         return Ok(false);
     }
@@ -26,14 +30,18 @@ pub fn ensure_self_signed(cert_path: &Path, key_path: &Path, hostnames: &[String
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::days(1);
     params.not_after = now + time::Duration::days(397);
-    let cert = params.self_signed(&key).context("cannot self-sign the certificate")?;
+    let cert = params
+        .self_signed(&key)
+        .context("cannot self-sign the certificate")?;
     for path in [cert_path, key_path] {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
     }
     write_private(key_path, key.serialize_pem().as_bytes())?;
-    std::fs::write(cert_path, cert.pem()).with_context(|| format!("cannot write {}", cert_path.display()))?;
+    std::fs::write(cert_path, cert.pem())
+        .with_context(|| format!("cannot write {}", cert_path.display()))?;
     Ok(true)
 }
 
@@ -53,18 +61,21 @@ pub fn write_private(path: &Path, content: &[u8]) -> anyhow::Result<()> {
 
 /// Load a PEM certificate chain and private key into a rustls key.
 pub fn load(cert_path: &Path, key_path: &Path) -> anyhow::Result<Arc<CertifiedKey>> {
-    let cert_pem = std::fs::read(cert_path).with_context(|| format!("cannot read certificate {}", cert_path.display()))?;
+    let cert_pem = std::fs::read(cert_path)
+        .with_context(|| format!("cannot read certificate {}", cert_path.display()))?;
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut cert_pem.as_slice())
         .collect::<Result<_, _>>()
         .with_context(|| format!("bad PEM in {}", cert_path.display()))?;
     if certs.is_empty() {
         bail!("no certificate in {}", cert_path.display());
     }
-    let key_pem = std::fs::read(key_path).with_context(|| format!("cannot read private key {}", key_path.display()))?;
+    let key_pem = std::fs::read(key_path)
+        .with_context(|| format!("cannot read private key {}", key_path.display()))?;
     let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut key_pem.as_slice())
         .with_context(|| format!("bad PEM in {}", key_path.display()))?
         .with_context(|| format!("no private key in {}", key_path.display()))?;
-    let signing = any_supported_type(&key).with_context(|| format!("unsupported key type in {}", key_path.display()))?;
+    let signing = any_supported_type(&key)
+        .with_context(|| format!("unsupported key type in {}", key_path.display()))?;
     Ok(Arc::new(CertifiedKey::new(certs, signing)))
 }
 
@@ -93,7 +104,10 @@ mod tests {
         assert_eq!(std::fs::read(&cert).unwrap(), first);
         load(&cert, &key).unwrap();
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
@@ -101,7 +115,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cert = dir.path().join("c.pem");
         std::fs::write(&cert, "not pem").unwrap();
-        let err = load(&cert, &dir.path().join("k.pem")).unwrap_err().to_string();
+        let err = load(&cert, &dir.path().join("k.pem"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("c.pem"), "{err}");
     }
 }

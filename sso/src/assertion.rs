@@ -160,7 +160,10 @@ impl AssertionSigner {
             if secret.len() < MIN_HMAC_SECRET {
                 return Err(bad_key(
                     path,
-                    format!("HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}", secret.len()),
+                    format!(
+                        "HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}",
+                        secret.len()
+                    ),
                 ));
             }
             (EncodingKey::from_secret(secret), Algorithm::HS256)
@@ -229,7 +232,10 @@ impl AssertionVerifier {
             if secret.len() < MIN_HMAC_SECRET {
                 return Err(bad_key(
                     path,
-                    format!("HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}", secret.len()),
+                    format!(
+                        "HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}",
+                        secret.len()
+                    ),
                 ));
             }
             (DecodingKey::from_secret(secret), Algorithm::HS256)
@@ -384,8 +390,7 @@ mod tests {
         let cert = file(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         assert!(AssertionSigner::from_file(cert.path(), Duration::from_secs(60)).is_err());
         assert!(
-            AssertionVerifier::from_file(cert.path(), "a", Duration::ZERO, Duration::ZERO)
-                .is_err()
+            AssertionVerifier::from_file(cert.path(), "a", Duration::ZERO, Duration::ZERO).is_err()
         );
     }
 

@@ -216,7 +216,9 @@ impl LdapDirectory {
             return Err(LdapError::Settings("no server URL".into()));
         }
         if !settings.user_filter.contains("{login}") {
-            return Err(LdapError::Settings("user_filter must contain {login}".into()));
+            return Err(LdapError::Settings(
+                "user_filter must contain {login}".into(),
+            ));
         }
         let tls = match &settings.ca_file {
             None => None,
@@ -339,7 +341,12 @@ impl LdapDirectory {
             let filter = fill_filter(&s.group_filter, "dn", &entry.dn);
             ldap.with_timeout(s.timeout);
             let (found, _) = ldap
-                .search(base, Scope::Subtree, &filter, vec![s.group_name_attr.as_str()])
+                .search(
+                    base,
+                    Scope::Subtree,
+                    &filter,
+                    vec![s.group_name_attr.as_str()],
+                )
                 .await
                 .map_err(|e| LdapError::Unreachable(e.to_string()))?
                 .success()
@@ -367,8 +374,9 @@ impl LdapDirectory {
 }
 
 fn client_config(ca_file: &std::path::Path) -> Result<rustls::ClientConfig, LdapError> {
-    let pem = std::fs::read(ca_file)
-        .map_err(|e| LdapError::Settings(format!("cannot read CA file {}: {e}", ca_file.display())))?;
+    let pem = std::fs::read(ca_file).map_err(|e| {
+        LdapError::Settings(format!("cannot read CA file {}: {e}", ca_file.display()))
+    })?;
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
         let cert = cert.map_err(|e| {
@@ -403,8 +411,14 @@ mod tests {
             fill_filter("(uid={login})", "login", "a*)(uid=*"),
             "(uid=a\\2a\\29\\28uid=\\2a)"
         );
-        assert_eq!(fill_filter("(uid={login})", "login", "back\\slash"), "(uid=back\\5cslash)");
-        assert_eq!(fill_filter("(uid={login})", "login", "nul\0"), "(uid=nul\\00)");
+        assert_eq!(
+            fill_filter("(uid={login})", "login", "back\\slash"),
+            "(uid=back\\5cslash)"
+        );
+        assert_eq!(
+            fill_filter("(uid={login})", "login", "nul\0"),
+            "(uid=nul\\00)"
+        );
         assert_eq!(fill_filter("(uid={login})", "login", "田中"), "(uid=田中)");
     }
 

@@ -88,10 +88,11 @@ impl LocalAccounts {
     pub fn new(accounts: Vec<LocalAccount>) -> Result<LocalAccounts, LocalError> {
         let mut map = HashMap::with_capacity(accounts.len());
         for account in accounts {
-            let hash = PasswordHash::new(&account.password_hash).map_err(|e| LocalError::BadHash {
-                user: account.user.clone(),
-                reason: e.to_string(),
-            })?;
+            let hash =
+                PasswordHash::new(&account.password_hash).map_err(|e| LocalError::BadHash {
+                    user: account.user.clone(),
+                    reason: e.to_string(),
+                })?;
             if hash.algorithm.as_str() != Algorithm::Argon2id.ident().as_str() {
                 return Err(LocalError::BadHash {
                     user: account.user.clone(),
@@ -118,8 +119,11 @@ impl LocalAccounts {
     pub fn verify(&self, login: &str, password: &str) -> LocalOutcome {
         let account = self.accounts.get(&normalise_login(login));
         let hash = account.map_or(self.decoy_hash.as_str(), |a| a.password_hash.as_str());
-        let matches = PasswordHash::new(hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
+        let matches = PasswordHash::new(hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
         match account {
             None => LocalOutcome::UnknownUser,
             Some(_) if !matches || password.is_empty() => LocalOutcome::WrongPassword,
@@ -177,7 +181,10 @@ mod tests {
         let a = accounts();
         assert_eq!(a.verify("admin", "wrong"), LocalOutcome::WrongPassword);
         assert_eq!(a.verify("admin", ""), LocalOutcome::WrongPassword);
-        assert_eq!(a.verify("nobody", "correct horse"), LocalOutcome::UnknownUser);
+        assert_eq!(
+            a.verify("nobody", "correct horse"),
+            LocalOutcome::UnknownUser
+        );
     }
 
     #[test]

@@ -59,8 +59,17 @@ mod tests {
 
     #[test]
     fn same_origin_paths_are_accepted() {
-        for ok in ["/", "/portal", "/denkessai/list?page=2&q=%E6%B1%BA", "/a/b#frag"] {
-            assert_eq!(SafeReturnPath::parse(ok).map(|p| p.0), Some(ok.to_owned()), "{ok}");
+        for ok in [
+            "/",
+            "/portal",
+            "/denkessai/list?page=2&q=%E6%B1%BA",
+            "/a/b#frag",
+        ] {
+            assert_eq!(
+                SafeReturnPath::parse(ok).map(|p| p.0),
+                Some(ok.to_owned()),
+                "{ok}"
+            );
         }
     }
 
@@ -82,7 +91,10 @@ mod tests {
         ] {
             assert_eq!(SafeReturnPath::parse(bad), None, "{bad:?}");
         }
-        assert_eq!(SafeReturnPath::parse(&format!("/{}", "a".repeat(3000))), None);
+        assert_eq!(
+            SafeReturnPath::parse(&format!("/{}", "a".repeat(3000))),
+            None
+        );
     }
 
     #[test]

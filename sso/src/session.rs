@@ -211,7 +211,14 @@ mod tests {
 
     #[test]
     fn malformed_cookie_values_are_not_ids() {
-        for bad in ["", "abc", &"a".repeat(42), &"a".repeat(44), &format!("{}=", "a".repeat(42)), &format!("{}!", "a".repeat(42))] {
+        for bad in [
+            "",
+            "abc",
+            &"a".repeat(42),
+            &"a".repeat(44),
+            &format!("{}=", "a".repeat(42)),
+            &format!("{}!", "a".repeat(42)),
+        ] {
             assert!(SessionId::parse(bad).is_none(), "{bad:?}");
         }
     }

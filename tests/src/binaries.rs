@@ -18,5 +18,8 @@ pub fn path(name: &str) -> anyhow::Result<PathBuf> {
         }
         dir = d.parent().map(PathBuf::from);
     }
-    bail!("binary `{name}` not found next to {}: run `cargo build --workspace --bins` first", exe.display())
+    bail!(
+        "binary `{name}` not found next to {}: run `cargo build --workspace --bins` first",
+        exe.display()
+    )
 }

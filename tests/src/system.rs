@@ -159,7 +159,9 @@ audience = "yakuba-app"
 impl System {
     /// Generate configuration, start every process and wait until each listens.
     pub fn start(opts: SystemOptions) -> anyhow::Result<System> {
-        let dir = tempfile::Builder::new().prefix("yakuba-system-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("yakuba-system-")
+            .tempdir()?;
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data)?;
         let mut system = System {
@@ -189,13 +191,23 @@ impl System {
             .arg(&system.gateway_config)
             .output()
             .context("cannot run yakuba-gateway keygen")?;
-        anyhow::ensure!(keygen.status.success(), "keygen failed: {}", String::from_utf8_lossy(&keygen.stderr));
+        anyhow::ensure!(
+            keygen.status.success(),
+            "keygen failed: {}",
+            String::from_utf8_lossy(&keygen.stderr)
+        );
 
         let legacy_bin = binaries::path("yakuba-legacy-sample")?;
         for (addr, name) in system.legacy.iter().zip(["電子決裁", "財務会計"]) {
             let mut cmd = Command::new(&legacy_bin);
-            cmd.arg("--listen").arg(addr.to_string()).args(["--name", name]);
-            system._others.push(ChildGuard::spawn(cmd, &format!("legacy-{}", addr.port()), &logs)?);
+            cmd.arg("--listen")
+                .arg(addr.to_string())
+                .args(["--name", name]);
+            system._others.push(ChildGuard::spawn(
+                cmd,
+                &format!("legacy-{}", addr.port()),
+                &logs,
+            )?);
         }
         let mut app = Command::new(binaries::path("yakuba-app")?);
         app.args(["run", "--config"]).arg(&app_config);

@@ -27,12 +27,21 @@ async fn main() -> anyhow::Result<()> {
     );
     std::fs::create_dir_all(LOGS)?;
     let gateway = binaries::path("yakuba-gateway")?;
-    let keygen = Command::new(&gateway).args(["keygen", "--config", GATEWAY_CONFIG]).output()?;
-    anyhow::ensure!(keygen.status.success(), "keygen failed: {}", String::from_utf8_lossy(&keygen.stderr));
+    let keygen = Command::new(&gateway)
+        .args(["keygen", "--config", GATEWAY_CONFIG])
+        .output()?;
+    anyhow::ensure!(
+        keygen.status.success(),
+        "keygen failed: {}",
+        String::from_utf8_lossy(&keygen.stderr)
+    );
 
     let mut children = Vec::new();
     let legacy = binaries::path("yakuba-legacy-sample")?;
-    for (listen, name, log) in [("127.0.0.1:18711", "電子決裁", "denkessai"), ("127.0.0.1:18712", "財務会計", "zaimu")] {
+    for (listen, name, log) in [
+        ("127.0.0.1:18711", "電子決裁", "denkessai"),
+        ("127.0.0.1:18712", "財務会計", "zaimu"),
+    ] {
         let mut cmd = Command::new(&legacy);
         cmd.args(["--listen", listen, "--name", name]);
         children.push(ChildGuard::spawn(cmd, log, Path::new(LOGS))?);
@@ -41,18 +50,24 @@ async fn main() -> anyhow::Result<()> {
     let mut app = Command::new(binaries::path("yakuba-app")?);
     app.args(["run", "--config", APP_CONFIG]);
     children.push(ChildGuard::spawn(app, "app", Path::new(LOGS))?);
-    wait_for_tcp(addr("127.0.0.1:18701")?, Duration::from_secs(60)).context("the app did not start; see var/demo/logs/app.log")?;
+    wait_for_tcp(addr("127.0.0.1:18701")?, Duration::from_secs(60))
+        .context("the app did not start; see var/demo/logs/app.log")?;
     let mut gw = Command::new(&gateway);
     gw.args(["run", "--config", GATEWAY_CONFIG]);
     children.push(ChildGuard::spawn(gw, "gateway", Path::new(LOGS))?);
-    wait_for_tcp(addr("127.0.0.1:8443")?, Duration::from_secs(30)).context("the gateway did not start; see var/demo/logs/gateway.log")?;
+    wait_for_tcp(addr("127.0.0.1:8443")?, Duration::from_secs(30))
+        .context("the gateway did not start; see var/demo/logs/gateway.log")?;
 
     println!();
     println!("  Yakuba demo is running.");
     println!();
-    println!("  URL:        https://localhost:8443/   (self-signed certificate: var/demo/gateway/tls/cert.pem)");
+    println!(
+        "  URL:        https://localhost:8443/   (self-signed certificate: var/demo/gateway/tls/cert.pem)"
+    );
     println!("  Logins:     yamada / yakuba-demo   山田 太郎 (総務局 総務部 総務課)");
-    println!("              sato   / yakuba-demo   佐藤 花子 (財政局 財務部 財務課, may open 財務会計)");
+    println!(
+        "              sato   / yakuba-demo   佐藤 花子 (財政局 財務部 財務課, may open 財務会計)"
+    );
     println!("              admin  / yakuba-demo   システム管理者 (break-glass)");
     println!("  Legacy:     https://localhost:8443/denkessai/  https://localhost:8443/zaimu/");
     println!("  Audit log:  var/demo/gateway/audit.log     Logs: {LOGS}/");

@@ -52,11 +52,14 @@ async fn handle(State(args): State<Args>, request: Request) -> Response {
             let values: Vec<serde_json::Value> = headers
                 .get_all(name)
                 .iter()
-                .map(|v| serde_json::Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|v| {
+                    serde_json::Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned())
+                })
                 .collect();
             map.insert(name.as_str().to_owned(), serde_json::Value::Array(values));
         }
-        return Json(serde_json::json!({ "system": args.name, "path": path, "headers": map })).into_response();
+        return Json(serde_json::json!({ "system": args.name, "path": path, "headers": map }))
+            .into_response();
     }
     let mut rows = String::new();
     for (name, value) in headers {

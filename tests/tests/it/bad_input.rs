@@ -22,8 +22,15 @@ async fn malformed_and_unknown_cookies_are_treated_as_no_session() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let audit = sys.audit();
-    for reason in ["malformed_session_cookie", "unknown_session", "duplicate_session_cookie"] {
-        assert!(audit.iter().any(|r| r["reason"] == reason), "no audit line for {reason}");
+    for reason in [
+        "malformed_session_cookie",
+        "unknown_session",
+        "duplicate_session_cookie",
+    ] {
+        assert!(
+            audit.iter().any(|r| r["reason"] == reason),
+            "no audit line for {reason}"
+        );
     }
 }
 
@@ -32,20 +39,45 @@ async fn junk_form_posts_get_a_4xx() {
     let sys = System::start(SystemOptions::default()).unwrap();
     let client = sys.client().unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("application/x-www-form-urlencoded", b"\xff\xfe\x00\x01".to_vec()),
-        ("application/x-www-form-urlencoded", b"password=only".to_vec()),
+        (
+            "application/x-www-form-urlencoded",
+            b"\xff\xfe\x00\x01".to_vec(),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"password=only".to_vec(),
+        ),
         ("application/json", b"{\"user\":\"yamada\"}".to_vec()),
         ("application/x-www-form-urlencoded", vec![b'a'; 64 * 1024]),
     ];
     for (ctype, body) in cases {
-        let resp = client.post(sys.url("/.yakuba/login")).header("content-type", ctype).body(body.clone()).send().await.unwrap();
+        let resp = client
+            .post(sys.url("/.yakuba/login"))
+            .header("content-type", ctype)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
-        assert!((400..500).contains(&status), "{ctype} {} bytes -> {status}", body.len());
+        assert!(
+            (400..500).contains(&status),
+            "{ctype} {} bytes -> {status}",
+            body.len()
+        );
     }
-    let logout = client.post(sys.url("/.yakuba/logout")).body("junk").send().await.unwrap();
+    let logout = client
+        .post(sys.url("/.yakuba/logout"))
+        .body("junk")
+        .send()
+        .await
+        .unwrap();
     assert!(logout.status().is_redirection() || logout.status().is_client_error());
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(sys.audit().iter().any(|r| r["kind"] == "login" && r["reason"] == "malformed_form"));
+    assert!(
+        sys.audit()
+            .iter()
+            .any(|r| r["kind"] == "login" && r["reason"] == "malformed_form")
+    );
 }
 
 #[tokio::test]
@@ -54,21 +86,36 @@ async fn ambiguous_paths_unknown_endpoints_and_methods_get_a_4xx_with_an_audit_l
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let client = sys.client().unwrap();
     for (path, status) in [
-        ("/denkessai/%2e%2e/zaimu/", 400),
+        // (The URL parser itself resolves a bare `%2e%2e` segment, so it hides in one.)
+        ("/denkessai/%2e%2e%2fzaimu/", 400),
+        ("/denkessai/x%2E", 400),
         ("/denkessai/..%2fzaimu/", 400),
         ("/a//b", 400),
         ("/.yakuba/nothing-here", 404),
         ("/no/such/page", 404),
     ] {
-        let resp = client.get(sys.url(path)).header(COOKIE, &cookie).send().await.unwrap();
+        let resp = client
+            .get(sys.url(path))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status().as_u16(), status, "{path}");
     }
     let put = client.put(sys.url("/.yakuba/login")).send().await.unwrap();
     assert_eq!(put.status(), 405);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let audit = sys.audit();
-    assert!(audit.iter().any(|r| r["reason"] == "path_ambiguous_encoding" && r["status"] == 400));
-    assert!(audit.iter().any(|r| r["reason"] == "path_dot_segment" && r["status"] == 400));
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["reason"] == "path_ambiguous_encoding" && r["status"] == 400)
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["reason"] == "path_dot_segment" && r["status"] == 400)
+    );
 }
 
 #[tokio::test]
@@ -81,17 +128,40 @@ async fn oversized_headers_and_raw_garbage_never_produce_a_5xx() {
         let status = resp.status().as_u16();
         assert!((400..500).contains(&status), "oversized header -> {status}");
     }
-    let resp = client.get(sys.url("/")).header(COOKIE, format!("__Host-yakuba_session={}", "A".repeat(20_000))).send().await.unwrap();
-    assert!(resp.status().is_client_error() || resp.status().is_redirection(), "{}", resp.status());
+    let resp = client
+        .get(sys.url("/"))
+        .header(
+            COOKIE,
+            format!("__Host-yakuba_session={}", "A".repeat(20_000)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.status().is_client_error() || resp.status().is_redirection(),
+        "{}",
+        resp.status()
+    );
 
     // Garbage on the plain-HTTP listener.
     let mut raw = tokio::net::TcpStream::connect(sys.http).await.unwrap();
-    raw.write_all(b"\x16\x03\x01 not http at all\r\n\r\n").await.unwrap();
+    raw.write_all(b"\x16\x03\x01 not http at all\r\n\r\n")
+        .await
+        .unwrap();
     let mut buf = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), raw.read_to_end(&mut buf)).await;
+    let _ =
+        tokio::time::timeout(std::time::Duration::from_secs(3), raw.read_to_end(&mut buf)).await;
     let text = String::from_utf8_lossy(&buf);
     assert!(!text.starts_with("HTTP/1.1 5"), "{text}");
 
     // The gateway is still serving.
-    assert_eq!(client.get(sys.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(sys.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

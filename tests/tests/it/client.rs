@@ -54,13 +54,21 @@ pub async fn login_returning(sys: &System, user: &str, password: &str, return_to
     let resp = client
         .post(sys.url("/.yakuba/login"))
         .header(COOKIE, format!("__Host-yakuba_login={nonce}"))
-        .form(&[("user", user), ("password", password), ("csrf", &csrf), ("return_to", return_to)])
+        .form(&[
+            ("user", user),
+            ("password", password),
+            ("csrf", &csrf),
+            ("return_to", return_to),
+        ])
         .send()
         .await
         .unwrap();
     Attempt {
         status: resp.status().as_u16(),
-        location: resp.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned()),
+        location: resp
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned()),
         session: set_cookie(&resp, "__Host-yakuba_session"),
         body: resp.text().await.unwrap(),
     }
@@ -69,8 +77,15 @@ pub async fn login_returning(sys: &System, user: &str, password: &str, return_to
 /// Log in and return the session cookie header value, panicking on failure.
 pub async fn session_cookie(sys: &System, user: &str, password: &str) -> String {
     let attempt = login(sys, user, password).await;
-    assert_eq!(attempt.status, 303, "login of {user} failed: {}", attempt.body);
-    format!("__Host-yakuba_session={}", attempt.session.expect("session cookie"))
+    assert_eq!(
+        attempt.status, 303,
+        "login of {user} failed: {}",
+        attempt.body
+    );
+    format!(
+        "__Host-yakuba_session={}",
+        attempt.session.expect("session cookie")
+    )
 }
 
 /// GET `path` with the cookie header, as a browser navigation.

@@ -6,7 +6,11 @@ use reqwest::header::COOKIE;
 use crate::client::{get, session_cookie};
 
 async fn echo(sys: &System, path: &str, cookie: &str, extra: &[(&str, &str)]) -> serde_json::Value {
-    let mut req = sys.client().unwrap().get(sys.url(path)).header(COOKIE, cookie);
+    let mut req = sys
+        .client()
+        .unwrap()
+        .get(sys.url(path))
+        .header(COOKIE, cookie);
     for (k, v) in extra {
         req = req.header(*k, *v);
     }
@@ -19,14 +23,29 @@ async fn echo(sys: &System, path: &str, cookie: &str, extra: &[(&str, &str)]) ->
 async fn the_legacy_sample_receives_the_configured_identity_and_no_gateway_cookie() {
     let sys = System::start(SystemOptions::default()).unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
-    let body = echo(&sys, "/denkessai/_echo", &format!("{cookie}; theme=dark"), &[]).await;
+    let body = echo(
+        &sys,
+        "/denkessai/_echo",
+        &format!("{cookie}; theme=dark"),
+        &[],
+    )
+    .await;
     let h = &body["headers"];
     assert_eq!(h["x-remote-user"][0], "yamada");
-    assert_eq!(h["x-remote-name"][0], "%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"); // 山田 太郎
+    assert_eq!(
+        h["x-remote-name"][0],
+        "%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"
+    ); // 山田 太郎
     assert_eq!(h["x-remote-dept"][0], "%E7%B7%8F%E5%8B%99%E8%AA%B2"); // 総務課
     assert_eq!(h["x-forwarded-proto"][0], "https");
-    assert_eq!(h["cookie"][0], "theme=dark", "the session cookie must not reach upstreams");
-    assert!(h.get("x-yakuba-assertion").is_none(), "legacy routes get headers, not the app's assertion");
+    assert_eq!(
+        h["cookie"][0], "theme=dark",
+        "the session cookie must not reach upstreams"
+    );
+    assert!(
+        h.get("x-yakuba-assertion").is_none(),
+        "legacy routes get headers, not the app's assertion"
+    );
 }
 
 #[tokio::test]
@@ -49,16 +68,32 @@ async fn identity_headers_sent_by_the_client_never_reach_an_upstream() {
         let h = body["headers"].as_object().unwrap();
         for (name, values) in h {
             let folded = name.replace('_', "-");
-            let forged_value = values.as_array().unwrap().iter().any(|v| v == "admin" || v == "forged" || v == "yakuba-admins" || v == "10.0.0.1");
-            assert!(!forged_value, "{name} carried a client-supplied value: {values:?}");
-            assert!(!folded.starts_with("x-yakuba"), "{name} reached the upstream");
-            assert_ne!(folded, "x-zaimu-user", "another route's identity header passed through");
+            let forged_value =
+                values.as_array().unwrap().iter().any(|v| {
+                    v == "admin" || v == "forged" || v == "yakuba-admins" || v == "10.0.0.1"
+                });
+            assert!(
+                !forged_value,
+                "{name} carried a client-supplied value: {values:?}"
+            );
+            assert!(
+                !folded.starts_with("x-yakuba"),
+                "{name} reached the upstream"
+            );
+            assert_ne!(
+                folded, "x-zaimu-user",
+                "another route's identity header passed through"
+            );
         }
         assert_eq!(h["x-remote-user"], serde_json::json!(["yamada"]));
     }
     // The app, too, sees exactly one assertion, which must be the gateway's: the portal
     // shows yamada, not the forged admin.
-    let mut req = sys.client().unwrap().get(sys.url("/")).header(COOKIE, &cookie);
+    let mut req = sys
+        .client()
+        .unwrap()
+        .get(sys.url("/"))
+        .header(COOKIE, &cookie);
     for (k, v) in forged {
         req = req.header(*k, *v);
     }
@@ -70,11 +105,18 @@ async fn identity_headers_sent_by_the_client_never_reach_an_upstream() {
 async fn the_app_reached_directly_without_an_assertion_answers_401() {
     let sys = System::start(SystemOptions::default()).unwrap();
     let direct = reqwest::Client::new();
-    let resp = direct.get(format!("http://{}/", sys.app)).send().await.unwrap();
+    let resp = direct
+        .get(format!("http://{}/", sys.app))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     let forged = direct
         .get(format!("http://{}/", sys.app))
-        .header("x-yakuba-assertion", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.")
+        .header(
+            "x-yakuba-assertion",
+            "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.",
+        )
         .header("x-yakuba-user", "admin")
         .send()
         .await
@@ -88,7 +130,14 @@ async fn a_group_restricted_system_is_forbidden_to_others_with_a_clear_page() {
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let resp = get(&sys, "/zaimu/", Some(&cookie)).await;
     assert_eq!(resp.status(), 403);
-    assert!(resp.text().await.unwrap().contains("利用する権限がありません"));
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("利用する権限がありません")
+    );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(sys.audit().iter().any(|r| r["route"].is_null() && r["reason"] == "route_forbidden_for_user" && r["status"] == 403));
+    assert!(sys.audit().iter().any(|r| r["route"].is_null()
+        && r["reason"] == "route_forbidden_for_user"
+        && r["status"] == 403));
 }

@@ -2,6 +2,12 @@
 //! real OpenLDAP `slapd` where a directory is needed. Build the binaries first
 //! (`cargo build --workspace --bins`); `scripts/test.sh` does.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers outside #[test] functions should fail loudly too"
+)]
+
 mod bad_input;
 mod client;
 mod directory;

@@ -15,12 +15,27 @@ async fn without_a_session_browsers_are_sent_to_login_and_api_calls_get_401() {
         "/.yakuba/login?return_to=%2Fdenkessai%2Flist%3Fpage%3D2"
     );
 
-    let api = sys.client().unwrap().get(sys.url("/api/v1/me")).header("accept", "application/json").send().await.unwrap();
+    let api = sys
+        .client()
+        .unwrap()
+        .get(sys.url("/api/v1/me"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 401);
 
     let audit = sys.audit();
-    assert!(audit.iter().any(|r| r["decision"] == "redirect_login" && r["path"] == "/denkessai/list"));
-    assert!(audit.iter().any(|r| r["decision"] == "deny" && r["status"] == 401));
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["decision"] == "redirect_login" && r["path"] == "/denkessai/list")
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["decision"] == "deny" && r["status"] == 401)
+    );
 }
 
 #[tokio::test]
@@ -29,17 +44,38 @@ async fn a_wrong_password_gets_a_clear_message_no_session_and_an_audit_line() {
     let attempt = login(&sys, "yamada", "wrong-password").await;
     assert_eq!(attempt.status, 401);
     assert!(attempt.session.is_none());
-    assert!(attempt.body.contains("ユーザーIDまたはパスワードが正しくありません"), "{}", attempt.body);
+    assert!(
+        attempt
+            .body
+            .contains("ユーザーIDまたはパスワードが正しくありません"),
+        "{}",
+        attempt.body
+    );
     // The same message for a user that does not exist.
     let unknown = login(&sys, "nobody", "wrong-password").await;
     assert_eq!(unknown.status, 401);
-    assert!(unknown.body.contains("ユーザーIDまたはパスワードが正しくありません"));
+    assert!(
+        unknown
+            .body
+            .contains("ユーザーIDまたはパスワードが正しくありません")
+    );
 
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let audit = sys.audit();
-    let failures: Vec<_> = audit.iter().filter(|r| r["kind"] == "login" && r["decision"] == "failure").collect();
-    assert!(failures.iter().any(|r| r["user"] == "yamada" && r["reason"] == "bad_credentials"));
-    assert!(failures.iter().any(|r| r["user"] == "nobody" && r["reason"] == "unknown_user"));
+    let failures: Vec<_> = audit
+        .iter()
+        .filter(|r| r["kind"] == "login" && r["decision"] == "failure")
+        .collect();
+    assert!(
+        failures
+            .iter()
+            .any(|r| r["user"] == "yamada" && r["reason"] == "bad_credentials")
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|r| r["user"] == "nobody" && r["reason"] == "unknown_user")
+    );
     let logs = sys.all_logs();
     assert!(!logs.contains("wrong-password"), "a password reached a log");
 }
@@ -61,7 +97,10 @@ async fn a_local_user_logs_in_and_sees_their_name_on_the_portal() {
     assert!(!html.contains("/zaimu/"));
     let logs = sys.all_logs();
     assert!(!logs.contains(LOCAL_PASSWORD), "a password reached a log");
-    assert!(!logs.contains(cookie.split('=').nth(1).unwrap()), "a raw session id reached a log");
+    assert!(
+        !logs.contains(cookie.split('=').nth(1).unwrap()),
+        "a raw session id reached a log"
+    );
 }
 
 #[tokio::test]
@@ -74,7 +113,11 @@ async fn the_session_cookie_is_a_host_prefixed_secure_httponly_lax_cookie() {
     let resp = client
         .post(sys.url("/.yakuba/login"))
         .header(COOKIE, format!("__Host-yakuba_login={nonce}"))
-        .form(&[("user", "yamada"), ("password", LOCAL_PASSWORD), ("csrf", csrf.as_str())])
+        .form(&[
+            ("user", "yamada"),
+            ("password", LOCAL_PASSWORD),
+            ("csrf", csrf.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -84,7 +127,11 @@ async fn the_session_cookie_is_a_host_prefixed_secure_httponly_lax_cookie() {
     }
     assert!(!header.contains("Domain"));
     let id = client::set_cookie(&resp, "__Host-yakuba_session").unwrap();
-    assert!(id.len() >= 22, "session id too short for 128 bits: {}", id.len());
+    assert!(
+        id.len() >= 22,
+        "session id too short for 128 bits: {}",
+        id.len()
+    );
 }
 
 #[tokio::test]
@@ -94,7 +141,11 @@ async fn a_login_without_the_forms_csrf_token_is_refused() {
         .client()
         .unwrap()
         .post(sys.url("/.yakuba/login"))
-        .form(&[("user", "yamada"), ("password", LOCAL_PASSWORD), ("csrf", "forged")])
+        .form(&[
+            ("user", "yamada"),
+            ("password", LOCAL_PASSWORD),
+            ("csrf", "forged"),
+        ])
         .send()
         .await
         .unwrap();
@@ -107,20 +158,41 @@ async fn after_logout_the_old_cookie_no_longer_works() {
     let sys = System::start(SystemOptions::default()).unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let portal = get(&sys, "/", Some(&cookie)).await.text().await.unwrap();
-    let csrf = hidden(&portal, "csrf").expect("portal has a logout form with the session's CSRF token");
+    let csrf =
+        hidden(&portal, "csrf").expect("portal has a logout form with the session's CSRF token");
 
     // A logout without the token is refused and the session survives.
-    let forged = sys.client().unwrap().post(sys.url("/.yakuba/logout")).header(COOKIE, &cookie).form(&[("csrf", "x")]).send().await.unwrap();
+    let forged = sys
+        .client()
+        .unwrap()
+        .post(sys.url("/.yakuba/logout"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 403);
     assert_eq!(get(&sys, "/", Some(&cookie)).await.status(), 200);
 
-    let out = sys.client().unwrap().post(sys.url("/.yakuba/logout")).header(COOKIE, &cookie).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let out = sys
+        .client()
+        .unwrap()
+        .post(sys.url("/.yakuba/logout"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
     assert_eq!(out.headers()[LOCATION], "/.yakuba/login?logged_out=1");
     let after = get(&sys, "/", Some(&cookie)).await;
     assert_eq!(after.status(), 302);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(sys.audit().iter().any(|r| r["kind"] == "logout" && r["reason"] == "user" && r["user"] == "yamada"));
+    assert!(
+        sys.audit()
+            .iter()
+            .any(|r| r["kind"] == "logout" && r["reason"] == "user" && r["user"] == "yamada")
+    );
 }
 
 #[tokio::test]
@@ -146,25 +218,56 @@ async fn idle_sessions_end_and_send_the_browser_back_to_login() {
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let resp = get(&sys, "/", Some(&cookie)).await;
     assert_eq!(resp.status(), 302);
-    assert!(resp.headers()[LOCATION].to_str().unwrap().contains("expired=1"));
+    assert!(
+        resp.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("expired=1")
+    );
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(sys.audit().iter().any(|r| r["kind"] == "logout" && r["reason"] == "idle_timeout"));
+    assert!(
+        sys.audit()
+            .iter()
+            .any(|r| r["kind"] == "logout" && r["reason"] == "idle_timeout")
+    );
 }
 
 #[tokio::test]
 async fn plain_http_only_redirects_to_https_and_health_endpoints_answer() {
     let sys = System::start(SystemOptions::default()).unwrap();
-    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let resp = plain.get(format!("http://{}/denkessai/x?y=1", sys.http)).header("host", "localhost").send().await.unwrap();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = plain
+        .get(format!("http://{}/denkessai/x?y=1", sys.http))
+        .header("host", "localhost")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 308);
-    assert_eq!(resp.headers()[LOCATION], format!("https://localhost:{}/denkessai/x?y=1", sys.https.port()));
+    assert_eq!(
+        resp.headers()[LOCATION],
+        format!("https://localhost:{}/denkessai/x?y=1", sys.https.port())
+    );
 
     let client = sys.client().unwrap();
-    assert_eq!(client.get(sys.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(sys.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let ready = client.get(sys.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let text = ready.text().await.unwrap();
-    assert!(text.contains("session_store ok") && text.contains("route denkessai ok"), "{text}");
+    assert!(
+        text.contains("session_store ok") && text.contains("route denkessai ok"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,82 @@
+//! The one error type of the app's request handling, [`AppError`]. It says what went wrong in
+//! domain terms and what the user is told; `routes.rs` turns it into an HTTP response.
+
+/// Why a request could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request carried no valid identity assertion from the gateway.
+    #[error("no valid identity assertion")]
+    Unauthenticated,
+    /// Nothing lives at the requested path.
+    #[error("not found")]
+    NotFound,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A page template failed to render.
+    #[error("cannot render page: {0}")]
+    Render(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// How bad an error is, which decides its status and whether it is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The user has no valid identity (HTTP 401).
+    Unauthenticated,
+    /// The user asked for something that does not exist (HTTP 404).
+    NotFound,
+    /// Our fault; logged with its details (HTTP 500).
+    Internal,
+}
+
+impl AppError {
+    /// How bad the error is.
+    pub fn severity(&self) -> Severity {
+        match self {
+            AppError::Unauthenticated => Severity::Unauthenticated,
+            AppError::NotFound => Severity::NotFound,
+            AppError::Database(_) | AppError::Render(_) => Severity::Internal,
+        }
+    }
+
+    /// What the user is told: Japanese first, then English; never internals.
+    pub fn public_message(&self) -> &'static str {
+        match self.severity() {
+            Severity::Unauthenticated => {
+                "認証が必要です。Yakuba にはゲートウェイからログインしてアクセスしてください。\n\
+                 Authentication required: sign in through the Yakuba gateway.\n"
+            }
+            Severity::NotFound => {
+                "ページが見つかりません。\nThe page you asked for does not exist.\n"
+            }
+            Severity::Internal => {
+                "システムエラーが発生しました。しばらくしてからもう一度お試しください。\
+                 解決しない場合は情報システム担当にお問い合わせください。\n\
+                 Something went wrong on our side. Please try again later.\n"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_tell_the_user_nothing_about_internals() {
+        let error = AppError::Database(sqlx::Error::PoolTimedOut);
+        assert_eq!(error.severity(), Severity::Internal);
+        assert!(!error.public_message().contains("pool"));
+        assert!(error.public_message().starts_with("システムエラー"));
+    }
+
+    #[test]
+    fn each_error_has_its_own_severity() {
+        assert_eq!(
+            AppError::Unauthenticated.severity(),
+            Severity::Unauthenticated
+        );
+        assert_eq!(AppError::NotFound.severity(), Severity::NotFound);
+        assert!(AppError::Unauthenticated.public_message().contains("認証"));
+    }
+}

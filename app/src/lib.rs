@@ -1,0 +1,14 @@
+//! Yakuba's groupware (`yakuba-app`): the portal, the organisation and the modules that follow,
+//! served behind the gateway. It trusts only the identity the gateway asserts on each request
+//! and keeps its data in SQLite or PostgreSQL.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod org;
+pub mod portal;
+pub mod routes;
+pub mod state;
+pub mod store;

@@ -1,0 +1,241 @@
+//! The app's HTTP surface: the router that joins every feature's routes, the extractors every
+//! page uses ([`CurrentUser`] from the gateway's assertion, [`PageLang`]), the mapping of
+//! [`AppError`] to responses, and the few routes that need no identity (health, stylesheet).
+
+use std::future::Future;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, REFERRER_POLICY, SET_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use sso::Claims;
+use tokio::net::TcpListener;
+use tracing::{debug, error, warn};
+
+use crate::error::{AppError, Severity};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::{portal, store};
+
+/// The stylesheet, compiled in so the app needs no asset directory and nothing from outside.
+const STYLESHEET: &str = include_str!("../static/app.css");
+
+/// What every response forbids: framing, sniffing, and anything not served by the app itself.
+const CONTENT_SECURITY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+                                form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The whole app as one router over `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(portal::routes::routes())
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(stylesheet))
+        .fallback(not_found)
+        .layer(middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes, then lets requests in flight
+/// finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The signed-in user, proven by the gateway's identity assertion on this request.
+///
+/// Extracting it is the app's only access check (invariant 2): a request without exactly one
+/// assertion that verifies is answered 401 before any handler runs.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// What the gateway asserts about the user and the session.
+    pub claims: Claims,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let path = parts.uri.path();
+        let mut values = parts.headers.get_all(sso::assertion::HEADER).iter();
+        let (Some(value), None) = (values.next(), values.next()) else {
+            debug!(path, "request without exactly one identity assertion");
+            return Err(AppError::Unauthenticated);
+        };
+        let Ok(token) = value.to_str() else {
+            debug!(path, "identity assertion is not ASCII");
+            return Err(AppError::Unauthenticated);
+        };
+        match state.verifier.verify(token) {
+            Ok(claims) => Ok(CurrentUser { claims }),
+            Err(error) => {
+                // The error names the failed check, never the token.
+                debug!(path, %error, "identity assertion rejected");
+                Err(AppError::Unauthenticated)
+            }
+        }
+    }
+}
+
+/// The language a page is shown in, and whether the user just chose it.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang {
+    /// The language.
+    pub lang: Lang,
+    /// Chosen with `?lang=` on this request, so the response remembers it in a cookie.
+    chosen: bool,
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl FromRequestParts<AppState> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // A malformed query string only means no language was asked for.
+        let query = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|Query(q)| q.lang)
+            .and_then(|code| Lang::from_code(&code));
+        let cookie = parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(Lang::from_cookie_header);
+        Ok(PageLang {
+            lang: Lang::choose(query, cookie, state.default_lang),
+            chosen: query.is_some(),
+        })
+    }
+}
+
+impl PageLang {
+    /// A personal HTML page: never cached (shared PCs are common in city halls), and
+    /// remembering the language when the user just chose it.
+    pub fn page(self, html: String) -> Response {
+        let mut response = Html(html).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.chosen {
+            headers.insert(SET_COOKIE, lang_cookie(self.lang));
+        }
+        response
+    }
+}
+
+fn lang_cookie(lang: Lang) -> HeaderValue {
+    // Static strings rather than formatting: a header value that cannot be invalid. The test
+    // below keeps the name in step with `LANG_COOKIE`.
+    HeaderValue::from_static(match lang {
+        Lang::Ja => "yakuba_lang=ja; Path=/; Max-Age=31536000; SameSite=Lax; Secure; HttpOnly",
+        Lang::En => "yakuba_lang=en; Path=/; Max-Age=31536000; SameSite=Lax; Secure; HttpOnly",
+    })
+}
+
+/// Renders a page template, turning a failure into an [`AppError`].
+pub fn render(page: &impl Template) -> Result<String, AppError> {
+    page.render().map_err(|e| AppError::Render(Box::new(e)))
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match self.severity() {
+            Severity::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Severity::NotFound => StatusCode::NOT_FOUND,
+            Severity::Internal => {
+                // The one place internal errors are logged; the user sees only the message.
+                error!(error = %self, "request failed: {self}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (
+            status,
+            [
+                (CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (CACHE_CONTROL, "no-store"),
+            ],
+            self.public_message(),
+        )
+            .into_response()
+    }
+}
+
+/// Readiness for the gateway and for systemd: the app runs and its database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match store::ping(&state.pool).await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(error) => {
+            warn!(%error, "health check failed: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// Unknown paths: 404 for signed-in users, 401 for everyone else so that the route map is
+/// not revealed to anonymous callers.
+async fn not_found(_user: CurrentUser) -> AppError {
+    AppError::NotFound
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::LANG_COOKIE;
+
+    #[test]
+    fn the_language_cookie_is_site_wide_lax_and_secure() {
+        for lang in [Lang::Ja, Lang::En] {
+            let cookie = lang_cookie(lang);
+            let cookie = cookie.to_str().unwrap();
+            let prefix = format!("{LANG_COOKIE}={};", lang.code());
+            assert!(cookie.starts_with(&prefix), "{cookie}");
+            for attribute in ["Path=/", "SameSite=Lax", "Secure"] {
+                assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the app: HTTP through `router(state).oneshot(...)` without sockets,
+//! the organisation store on SQLite and on a real PostgreSQL, and the tidy rules of the tree.
+
+// clippy.toml allows unwrap inside `#[test]` functions only; the fixtures and the suites shared
+// by both backends are plain functions, and a test should fail by panicking there too.
+#![allow(clippy::unwrap_used, reason = "tests fail loudly by panicking")]
+
+mod database;
+mod http;
+mod org_store;
+mod support;
+mod tidy;
