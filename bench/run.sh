@@ -75,14 +75,16 @@ daemon off; worker_processes 1; pid $WORK/nginx-proxy/pid; error_log $WORK/nginx
 events { worker_connections 1024; }
 http { access_log off;
   upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
-  server { listen 127.0.0.1:$NGINX ssl; http2 off;
+  server { listen 127.0.0.1:$NGINX ssl;
     ssl_certificate $WORK/gw/cert.pem; ssl_certificate_key $WORK/gw/key.pem;
     keepalive_requests 1000000;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
 nginx -c "$WORK/nginx-proxy/nginx.conf" -p "$WORK/nginx-proxy" & PIDS+=($!)
-sleep 1
-NGINX_WORKER="$(pgrep -f "nginx: worker process" -P "$(cat "$WORK/nginx-proxy/pid")")"
+for _ in $(seq 50); do [ -s "$WORK/nginx-proxy/pid" ] && break; sleep 0.1; done
+[ -s "$WORK/nginx-proxy/pid" ] || { echo "nginx did not start:" >&2; cat "$WORK/nginx-proxy/error.log" >&2; exit 1; }
+sleep 0.5
+NGINX_WORKER="$(pgrep -P "$(cat "$WORK/nginx-proxy/pid")")"
 
 # Log in through the real form to get a session cookie.
 JAR="$WORK/cookies"
@@ -111,7 +113,15 @@ measure() { # name pid url -> "rps cpu_us_per_req"
 }
 
 read -r NG_RPS NG_CPU < <(measure nginx "$NGINX_WORKER" "https://localhost:$NGINX/")
+if [ -n "${STRACE_OUT:-}" ]; then   # count the gateway's system calls: STRACE_OUT=/tmp/gw.strace
+    timeout "$((DURATION + 2))" strace -c -f -p "$GW_PID" -o "$STRACE_OUT" &
+fi
+if [ -n "${PERF_DATA:-}" ]; then   # profile the gateway: PERF_DATA=/tmp/gw.perf bench/run.sh
+    perf record -q -F 2999 -g -p "$GW_PID" -o "$PERF_DATA" -- sleep "$((DURATION + 2))" &
+    PERF_PID=$!
+fi
 read -r GW_RPS GW_CPU < <(measure gateway "$GW_PID" "https://localhost:$GW/")
+[ -z "${PERF_PID:-}" ] || wait "$PERF_PID" || true
 
 echo "duration=${DURATION}s connections=$CONNS cores=$(nproc)"
 printf '%-28s %12s %14s\n' "proxy" "requests/s" "CPU us/req"

@@ -51,8 +51,8 @@ pub struct Ctx {
     reason: &'static str,
     user: Option<String>,
     session_key: Option<String>,
-    upstream: Option<String>,
-    client: Option<String>,
+    upstream: Option<std::net::SocketAddr>,
+    client: Option<std::net::SocketAddr>,
     host: Option<String>,
 }
 
@@ -104,7 +104,7 @@ impl Proxy {
     /// Decide what to do with a request. Everything Pingora-specific stays in `apply`.
     async fn decide(&self, session: &mut Session, ctx: &mut Ctx) -> Step {
         let state = &self.state;
-        ctx.client = session.client_addr().map(|a| a.to_string());
+        ctx.client = session.client_addr().and_then(|a| a.as_inet()).copied();
         let req = session.req_header();
         ctx.host = host_of(req);
         let lang = Lang::parse(cookie(req, cookies::LANG).one()).unwrap_or(Lang::Ja);
@@ -144,7 +144,7 @@ impl Proxy {
                 login_cookie: cookie(req, cookies::LOGIN_NONCE),
                 lang_cookie: cookie(req, cookies::LANG).one().map(str::to_owned),
                 cross_site,
-                client: ctx.client.clone(),
+                client: ctx.client.map(|a| a.ip().to_string()),
             };
             let body = if method == "POST" {
                 match read_body(session, endpoints::MAX_FORM).await {
@@ -178,7 +178,7 @@ impl Proxy {
                     Ok(Lookup::Unknown) => Err("unknown_session"),
                     Ok(Lookup::Expired(why, s)) => {
                         state.audit.record(&Record {
-                            client: ctx.client.clone(),
+                            client: ctx.client.map(|a| a.ip().to_string()),
                             user: Some(s.identity.user.clone()),
                             session: Some(s.key.as_str().to_owned()),
                             ..Record::new(Kind::Logout, Decision::Success, why.reason())
@@ -403,8 +403,14 @@ impl ProxyHttp for Proxy {
         let backend = self.state.balancers[route.0]
             .select(b"", 256)
             .ok_or_else(|| Error::explain(ErrorType::HTTPStatus(502), "no upstream available"))?;
-        ctx.upstream = Some(backend.addr.to_string());
-        let mut peer = HttpPeer::new(backend.addr.to_string(), false, String::new());
+        let Some(addr) = backend.addr.as_inet().copied() else {
+            return Err(Error::explain(
+                ErrorType::InternalError,
+                "upstream is not an IP address",
+            ));
+        };
+        ctx.upstream = Some(addr);
+        let mut peer = HttpPeer::new(addr, false, String::new());
         peer.options.connection_timeout = Some(Duration::from_secs(3));
         peer.options.total_connection_timeout = Some(Duration::from_secs(5));
         peer.options.read_timeout = Some(Duration::from_secs(120));
@@ -440,12 +446,8 @@ impl ProxyHttp for Proxy {
                 upstream.insert_header("cookie", kept)?;
             }
         }
-        if let Some(client) = &ctx.client {
-            let ip = client
-                .parse::<std::net::SocketAddr>()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_else(|_| client.clone());
-            upstream.insert_header("x-forwarded-for", ip)?;
+        if let Some(client) = ctx.client {
+            upstream.insert_header("x-forwarded-for", client.ip().to_string())?;
         }
         upstream.insert_header("x-forwarded-proto", "https")?;
         if let Some(host) = &ctx.host {
@@ -542,14 +544,14 @@ impl ProxyHttp for Proxy {
         let req = session.req_header();
         let status = session.response_written().map(|r| r.status.as_u16());
         self.state.audit.record(&Record {
-            client: ctx.client.clone(),
+            client: ctx.client.map(|a| a.ip().to_string()),
             user: ctx.user.clone(),
             session: ctx.session_key.clone(),
             method: Some(req.method.as_str().to_owned()),
             host: ctx.host.clone(),
             path: Some(req.uri.path().to_owned()),
             route: ctx.route.map(|r| self.state.routes.get(r).id.clone()),
-            upstream: ctx.upstream.clone(),
+            upstream: ctx.upstream.map(|a| a.to_string()),
             status,
             bytes: Some(session.body_bytes_sent() as u64),
             duration_ms: Some(

@@ -26,7 +26,7 @@ pub struct GatewayState {
     /// Signs assertions for the app.
     pub signer: AssertionSigner,
     /// Local accounts.
-    pub local: LocalAccounts,
+    pub local: Arc<LocalAccounts>,
     /// The directory, when configured.
     pub ldap: Option<LdapDirectory>,
     /// The audit log.
@@ -68,8 +68,10 @@ impl GatewayState {
             // argon2id is deliberately slow; keep it off the proxy's worker threads.
             let outcome = {
                 let (login, password) = (login.to_owned(), password.to_owned());
-                let local = &self.local;
-                tokio::task::block_in_place(move || local.verify(&login, &password))
+                let local = self.local.clone();
+                tokio::task::spawn_blocking(move || local.verify(&login, &password))
+                    .await
+                    .map_err(|_| failure("local_verify_failed"))?
             };
             match outcome {
                 LocalOutcome::Authenticated(identity) => return Ok(identity),

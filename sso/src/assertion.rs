@@ -125,6 +125,43 @@ fn bad_key(path: &Path, reason: impl Into<String>) -> AssertionError {
     }
 }
 
+/// What a key file holds.
+enum KeyMaterial<'a> {
+    /// A PEM document with the expected label.
+    Pem,
+    /// An HMAC secret (trailing whitespace removed).
+    Secret(&'a [u8]),
+}
+
+/// Classify `bytes` from `path`: a PEM with `label`, or an HMAC secret of at least
+/// [`MIN_HMAC_SECRET`] bytes. Anything else is an error naming the file.
+fn classify<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    label: &str,
+) -> Result<KeyMaterial<'a>, AssertionError> {
+    if bytes.starts_with(format!("-----BEGIN {label}-----").as_bytes()) {
+        return Ok(KeyMaterial::Pem);
+    }
+    if bytes.starts_with(b"-----") {
+        return Err(bad_key(
+            path,
+            format!("expected an Ed25519 `{label}` PEM or an HMAC secret"),
+        ));
+    }
+    let secret = trim_secret(bytes);
+    if secret.len() < MIN_HMAC_SECRET {
+        return Err(bad_key(
+            path,
+            format!(
+                "HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}",
+                secret.len()
+            ),
+        ));
+    }
+    Ok(KeyMaterial::Secret(secret))
+}
+
 /// Signs assertions. Held by the gateway only.
 pub struct AssertionSigner {
     key: EncodingKey,
@@ -146,27 +183,13 @@ impl AssertionSigner {
     /// least 32 bytes.
     pub fn from_file(path: &Path, lifetime: Duration) -> Result<AssertionSigner, AssertionError> {
         let bytes = read_key(path)?;
-        let (key, algorithm) = if bytes.starts_with(b"-----BEGIN PRIVATE KEY-----") {
-            let key = EncodingKey::from_ed_pem(&bytes)
-                .map_err(|e| bad_key(path, format!("not an Ed25519 private key: {e}")))?;
-            (key, Algorithm::EdDSA)
-        } else if bytes.starts_with(b"-----") {
-            return Err(bad_key(
-                path,
-                "expected an Ed25519 `PRIVATE KEY` PEM or an HMAC secret",
-            ));
-        } else {
-            let secret = trim_secret(&bytes);
-            if secret.len() < MIN_HMAC_SECRET {
-                return Err(bad_key(
-                    path,
-                    format!(
-                        "HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}",
-                        secret.len()
-                    ),
-                ));
+        let (key, algorithm) = match classify(path, &bytes, "PRIVATE KEY")? {
+            KeyMaterial::Pem => {
+                let key = EncodingKey::from_ed_pem(&bytes)
+                    .map_err(|e| bad_key(path, format!("not an Ed25519 private key: {e}")))?;
+                (key, Algorithm::EdDSA)
             }
-            (EncodingKey::from_secret(secret), Algorithm::HS256)
+            KeyMaterial::Secret(secret) => (EncodingKey::from_secret(secret), Algorithm::HS256),
         };
         Ok(AssertionSigner {
             key,
@@ -218,27 +241,13 @@ impl AssertionVerifier {
         max_lifetime: Duration,
     ) -> Result<AssertionVerifier, AssertionError> {
         let bytes = read_key(path)?;
-        let (key, algorithm) = if bytes.starts_with(b"-----BEGIN PUBLIC KEY-----") {
-            let key = DecodingKey::from_ed_pem(&bytes)
-                .map_err(|e| bad_key(path, format!("not an Ed25519 public key: {e}")))?;
-            (key, Algorithm::EdDSA)
-        } else if bytes.starts_with(b"-----") {
-            return Err(bad_key(
-                path,
-                "expected an Ed25519 `PUBLIC KEY` PEM or an HMAC secret",
-            ));
-        } else {
-            let secret = trim_secret(&bytes);
-            if secret.len() < MIN_HMAC_SECRET {
-                return Err(bad_key(
-                    path,
-                    format!(
-                        "HMAC secret has {} bytes, need at least {MIN_HMAC_SECRET}",
-                        secret.len()
-                    ),
-                ));
+        let (key, algorithm) = match classify(path, &bytes, "PUBLIC KEY")? {
+            KeyMaterial::Pem => {
+                let key = DecodingKey::from_ed_pem(&bytes)
+                    .map_err(|e| bad_key(path, format!("not an Ed25519 public key: {e}")))?;
+                (key, Algorithm::EdDSA)
             }
-            (DecodingKey::from_secret(secret), Algorithm::HS256)
+            KeyMaterial::Secret(secret) => (DecodingKey::from_secret(secret), Algorithm::HS256),
         };
         let mut validation = Validation::new(algorithm);
         validation.set_audience(&[audience]);

@@ -121,10 +121,12 @@ impl SessionKeyer {
 
     /// The store and audit key of `id`.
     pub fn key(&self, id: &SessionId) -> SessionKey {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = self.mac(b"session-key", id.0.as_bytes());
         let mut text = String::with_capacity(64);
         for b in digest {
-            text.push_str(&format!("{b:02x}"));
+            text.push(char::from(HEX[usize::from(b >> 4)]));
+            text.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
         SessionKey(text)
     }
@@ -237,6 +239,17 @@ mod tests {
         assert_ne!(keyer().key(&id), other.key(&id));
         assert!(!keyer().key(&id).as_str().contains(id.expose_for_cookie()));
         assert_ne!(keyer().csrf_token(&id), keyer().key(&id).as_str());
+    }
+
+    #[test]
+    fn keys_are_lower_case_hex_of_the_hmac() {
+        let key = keyer().key(&SessionId::parse(&"a".repeat(43)).unwrap());
+        assert_eq!(key.as_str().len(), 64);
+        assert!(
+            key.as_str()
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
     }
 
     #[test]

@@ -70,3 +70,121 @@ async fn an_unreachable_directory_is_named_on_the_login_page_and_local_accounts_
     let local = login(&sys, "yamada", harness::system::LOCAL_PASSWORD).await;
     assert_eq!(local.status, 303);
 }
+
+mod tls {
+    //! `sso::ldap` over LDAPS and StartTLS against slapd, verified with a CA file.
+
+    use std::path::Path;
+    use std::time::Duration;
+
+    use harness::slapd::{self, Slapd};
+    use sso::ldap::{LdapAttributes, LdapDirectory, LdapError, LdapSettings};
+
+    struct Pki {
+        dir: tempfile::TempDir,
+    }
+
+    impl Pki {
+        fn new() -> Pki {
+            let dir = tempfile::tempdir().unwrap();
+            let certified = rcgen::generate_simple_self_signed(vec![
+                "localhost".to_owned(),
+                "127.0.0.1".to_owned(),
+            ])
+            .unwrap();
+            std::fs::write(dir.path().join("slapd.crt"), certified.cert.pem()).unwrap();
+            std::fs::write(
+                dir.path().join("slapd.key"),
+                certified.key_pair.serialize_pem(),
+            )
+            .unwrap();
+            let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+            std::fs::write(dir.path().join("other.crt"), other.cert.pem()).unwrap();
+            Pki { dir }
+        }
+        fn path(&self, name: &str) -> std::path::PathBuf {
+            self.dir.path().join(name)
+        }
+    }
+
+    fn settings(url: &str, starttls: bool, ca: &Path, ldap: &Slapd) -> LdapSettings {
+        LdapSettings {
+            urls: vec![url.to_owned()],
+            starttls,
+            ca_file: Some(ca.to_path_buf()),
+            bind_dn: ldap.admin_dn.clone(),
+            bind_password: ldap.admin_password.clone(),
+            user_base: slapd::PEOPLE_DN.to_owned(),
+            user_filter: "(uid={login})".to_owned(),
+            group_base: Some(slapd::GROUPS_DN.to_owned()),
+            group_filter: "(&(objectClass=groupOfNames)(member={dn}))".to_owned(),
+            group_name_attr: "cn".to_owned(),
+            attributes: LdapAttributes::default(),
+            timeout: Duration::from_secs(3),
+        }
+    }
+
+    #[tokio::test]
+    async fn ldaps_and_starttls_logins_verify_the_server_against_the_ca_file() {
+        let pki = Pki::new();
+        let ldap = Slapd::start_with_tls(
+            &slapd::sample_directory_ldif(),
+            &pki.path("slapd.crt"),
+            &pki.path("slapd.key"),
+        )
+        .unwrap();
+        let ldaps = ldap.ldaps_url.clone().unwrap();
+
+        let over_ldaps =
+            LdapDirectory::new(settings(&ldaps, false, &pki.path("slapd.crt"), &ldap)).unwrap();
+        let who = over_ldaps
+            .authenticate(slapd::SUZUKI.uid, slapd::SUZUKI.password)
+            .await
+            .unwrap();
+        assert_eq!(who.name, slapd::SUZUKI.display_name);
+        assert_eq!(who.department.as_deref(), Some(slapd::SUZUKI.department));
+        assert!(
+            who.groups.iter().any(|g| g == "all-staff"),
+            "{:?}",
+            who.groups
+        );
+
+        let over_starttls =
+            LdapDirectory::new(settings(&ldap.url, true, &pki.path("slapd.crt"), &ldap)).unwrap();
+        let who = over_starttls
+            .authenticate(slapd::TANAKA.uid, slapd::TANAKA.password)
+            .await
+            .unwrap();
+        assert_eq!(who.name, slapd::TANAKA.display_name);
+        assert!(who.groups.iter().any(|g| g == "soumu-staff"));
+
+        // A server whose certificate the CA file does not vouch for is not trusted.
+        let untrusted =
+            LdapDirectory::new(settings(&ldaps, false, &pki.path("other.crt"), &ldap)).unwrap();
+        let refused = untrusted
+            .authenticate(slapd::SUZUKI.uid, slapd::SUZUKI.password)
+            .await;
+        assert!(
+            matches!(refused, Err(LdapError::Unreachable(_))),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_next_server_is_tried_when_the_first_is_down() {
+        let ldap = Slapd::start(&slapd::sample_directory_ldif()).unwrap();
+        let dead = format!(
+            "ldap://127.0.0.1:{}",
+            harness::process::free_port().unwrap()
+        );
+        let mut s = settings(&ldap.url, false, Path::new("/nonexistent"), &ldap);
+        s.ca_file = None;
+        s.urls = vec![dead, ldap.url.clone()];
+        let dir = LdapDirectory::new(s).unwrap();
+        let who = dir
+            .authenticate(slapd::TANAKA.uid, slapd::TANAKA.password)
+            .await
+            .unwrap();
+        assert_eq!(who.user, "tanaka");
+    }
+}
