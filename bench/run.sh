@@ -17,8 +17,9 @@ DURATION="${1:-10}"
 CONNS="${2:-32}"
 [ "$DURATION" -le 60 ] || { echo "duration is capped at 60 s" >&2; exit 1; }
 
-cargo build --release -p yakuba-gateway --bins >/dev/null
+cargo build --release -p yakuba-gateway --bins --example bare_proxy >/dev/null
 GATEWAY="$CARGO_TARGET_DIR/release/yakuba-gateway"
+BARE="$CARGO_TARGET_DIR/release/examples/bare_proxy"
 
 WORK="$(mktemp -d /tmp/yakuba-bench.XXXXXX)"
 PIDS=()
@@ -27,9 +28,9 @@ cleanup() {
     sleep 0.5
     rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 
-BACKEND=19101; NGINX=19102; GW=19103
+BACKEND=19101; NGINX=19102; GW=19103; BAREPORT=19104
 mkdir -p "$WORK/nginx-backend" "$WORK/nginx-proxy" "$WORK/gw"
 
 cat > "$WORK/nginx-backend/nginx.conf" <<CONF
@@ -81,6 +82,8 @@ http { access_log off;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
 nginx -c "$WORK/nginx-proxy/nginx.conf" -p "$WORK/nginx-proxy" & PIDS+=($!)
+"$BARE" "127.0.0.1:$BAREPORT" "$WORK/gw/cert.pem" "$WORK/gw/key.pem" "127.0.0.1:$BACKEND" 2>"$WORK/bare.log" & PIDS+=($!)
+BARE_PID=$!
 for _ in $(seq 50); do [ -s "$WORK/nginx-proxy/pid" ] && break; sleep 0.1; done
 [ -s "$WORK/nginx-proxy/pid" ] || { echo "nginx did not start:" >&2; cat "$WORK/nginx-proxy/error.log" >&2; exit 1; }
 sleep 0.5
@@ -112,22 +115,40 @@ measure() { # name pid url -> "rps cpu_us_per_req"
     awk -v r="$rps" -v t=$((after - before)) -v n="$reqs" -v hz="$TICK" 'BEGIN{printf "%s %.1f\n", r, t*1e6/hz/n}'
 }
 
-read -r NG_RPS NG_CPU < <(measure nginx "$NGINX_WORKER" "https://localhost:$NGINX/")
-if [ -n "${STRACE_OUT:-}" ]; then   # count the gateway's system calls: STRACE_OUT=/tmp/gw.strace
-    timeout "$((DURATION + 2))" strace -c -f -p "$GW_PID" -o "$STRACE_OUT" &
+TOOL_PIDS=()
+if [ -n "${STRACE_OUT:-}" ]; then   # count system calls: STRACE_OUT=/tmp/s bench/run.sh
+    timeout "$((DURATION * 9 + 20))" strace -c -f -p "$GW_PID" -o "$STRACE_OUT" & TOOL_PIDS+=($!)
 fi
 if [ -n "${PERF_DATA:-}" ]; then   # profile the gateway: PERF_DATA=/tmp/gw.perf bench/run.sh
-    perf record -q -F 2999 -g -p "$GW_PID" -o "$PERF_DATA" -- sleep "$((DURATION + 2))" &
-    PERF_PID=$!
+    perf record -q -F 2999 -g -p "$GW_PID" -o "$PERF_DATA" -- sleep "$((DURATION * 9 + 20))" & TOOL_PIDS+=($!)
 fi
-read -r GW_RPS GW_CPU < <(measure gateway "$GW_PID" "https://localhost:$GW/")
-[ -z "${PERF_PID:-}" ] || wait "$PERF_PID" || true
 
-echo "duration=${DURATION}s connections=$CONNS cores=$(nproc)"
+# Rounds alternate between the proxies so that drift on a shared machine hits all three;
+# each figure reported is the median of its rounds.
+ROUNDS="${ROUNDS:-3}"
+: > "$WORK/results"
+for round in $(seq "$ROUNDS"); do
+    echo "nginx $(measure nginx "$NGINX_WORKER" "https://localhost:$NGINX/")" >> "$WORK/results"
+    echo "bare $(measure bare "$BARE_PID" "https://localhost:$BAREPORT/")" >> "$WORK/results"
+    echo "gateway $(measure gateway "$GW_PID" "https://localhost:$GW/")" >> "$WORK/results"
+done
+for pid in "${TOOL_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
+median() { # name column
+    awk -v n="$1" -v c="$2" '$1==n{print $c}' "$WORK/results" | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'
+}
+NG_RPS="$(median nginx 2)"; NG_CPU="$(median nginx 3)"
+BARE_RPS="$(median bare 2)"; BARE_CPU="$(median bare 3)"
+GW_RPS="$(median gateway 2)"; GW_CPU="$(median gateway 3)"
+echo "rounds:"; cat "$WORK/results"
+
+echo "duration=${DURATION}s x $ROUNDS rounds, connections=$CONNS, cores=$(nproc); medians:"
 printf '%-28s %12s %14s\n' "proxy" "requests/s" "CPU us/req"
 printf '%-28s %12s %14s\n' "nginx (plain proxy, TLS)" "$NG_RPS" "$NG_CPU"
+printf '%-28s %12s %14s\n' "bare Pingora (TLS, no auth)" "$BARE_RPS" "$BARE_CPU"
 printf '%-28s %12s %14s\n' "yakuba-gateway (auth, TLS)" "$GW_RPS" "$GW_CPU"
 awk -v a="$GW_RPS" -v b="$NG_RPS" -v c="$GW_CPU" -v d="$NG_CPU" \
     'BEGIN{printf "throughput ratio gateway/nginx: %.2f\nCPU per request ratio gateway/nginx: %.2f\n", a/b, c/d}'
+awk -v a="$GW_RPS" -v b="$BARE_RPS" -v c="$GW_CPU" -v d="$BARE_CPU" \
+    'BEGIN{printf "throughput ratio gateway/bare Pingora: %.2f\nCPU per request ratio gateway/bare Pingora: %.2f\n", a/b, c/d}'
 AUDIT_LINES="$(wc -l < "$WORK/gw/audit.log")"
 echo "gateway audit records written: $AUDIT_LINES"

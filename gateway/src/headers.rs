@@ -68,6 +68,8 @@ pub fn fold(name: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct ReservedHeaders {
     names: HashSet<String>,
+    /// Lengths of the reserved names, a cheap first filter.
+    lengths: HashSet<usize>,
 }
 
 impl ReservedHeaders {
@@ -81,13 +83,28 @@ impl ReservedHeaders {
                 names.insert(fold(&h.name));
             }
         }
-        ReservedHeaders { names }
+        let lengths = names.iter().map(String::len).collect();
+        ReservedHeaders { names, lengths }
     }
 
     /// Whether a client-supplied header called `name` must be removed.
     pub fn is_reserved(&self, name: &str) -> bool {
-        let folded = fold(name);
-        folded.starts_with(RESERVED_PREFIX) || self.names.contains(&folded)
+        // Most headers are neither reserved nor near a reserved name: decide those without
+        // allocating (this runs for every header of every request).
+        let prefix = RESERVED_PREFIX.as_bytes();
+        let bytes = name.as_bytes();
+        let has_prefix = bytes.len() >= prefix.len()
+            && bytes
+                .iter()
+                .zip(prefix)
+                .all(|(&b, &p)| b.to_ascii_lowercase() == p || (b == b'_' && p == b'-'));
+        if has_prefix {
+            return true;
+        }
+        if !self.lengths.contains(&name.len()) {
+            return false;
+        }
+        self.names.contains(&fold(name))
     }
 }
 

@@ -376,6 +376,11 @@ async fn read_body(session: &mut Session, limit: usize) -> std::result::Result<B
 impl ProxyHttp for Proxy {
     type CTX = Ctx;
 
+    fn init_downstream_modules(&self, _modules: &mut pingora::modules::http::HttpModules) {
+        // No response compression or other modules: the gateway passes bodies through as the
+        // upstream sent them, and an unused module still costs setup on every request.
+    }
+
     fn new_ctx(&self) -> Ctx {
         Ctx {
             start: Instant::now(),

@@ -280,6 +280,21 @@ impl System {
             .collect()
     }
 
+    /// Wait (up to 5 s; the gateway writes its audit log in batches) for an audit record
+    /// that satisfies `matches`, and say whether one came.
+    pub fn audit_has(&self, matches: impl Fn(&serde_json::Value) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            if self.audit().iter().any(&matches) {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Everything every process logged, for checking that no secret leaked into a log.
     pub fn all_logs(&self) -> String {
         let mut text = String::new();

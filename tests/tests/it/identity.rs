@@ -136,8 +136,7 @@ async fn a_group_restricted_system_is_forbidden_to_others_with_a_clear_page() {
             .unwrap()
             .contains("利用する権限がありません")
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(sys.audit().iter().any(|r| r["route"].is_null()
+    assert!(sys.audit_has(|r| r["route"].is_null()
         && r["reason"] == "route_forbidden_for_user"
         && r["status"] == 403));
 }
