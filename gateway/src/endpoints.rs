@@ -172,6 +172,20 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
             let return_to = SafeReturnPath::parse_or_root(
                 query_param(req.query.as_deref(), "return_to").as_deref(),
             );
+            // Someone already logged in (a bookmarked login page, a second tab) goes on.
+            if notice.is_none()
+                && let Some(session) = current_session(state, req).await
+            {
+                let mut reply = Reply::redirect(
+                    303,
+                    return_to.as_str().to_owned(),
+                    Decision::Served,
+                    "already_logged_in",
+                );
+                reply.user = Some(session.identity.user.clone());
+                reply.session = Some(session.key.clone());
+                return reply;
+            }
             let mut reply = login_form(
                 state,
                 lang,

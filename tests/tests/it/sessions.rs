@@ -118,6 +118,22 @@ async fn the_session_cookie_is_a_host_prefixed_secure_httponly_lax_cookie() {
 }
 
 #[tokio::test]
+async fn the_login_page_sends_someone_already_logged_in_on_to_the_return_path() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let resp = get(
+        &sys,
+        "/.yakuba/login?return_to=%2Fdenkessai%2F",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()[LOCATION], "/denkessai/");
+    let anonymous = get(&sys, "/.yakuba/login?return_to=%2Fdenkessai%2F", None).await;
+    assert_eq!(anonymous.status(), 200);
+}
+
+#[tokio::test]
 async fn a_login_without_the_forms_csrf_token_is_refused() {
     let sys = System::start(SystemOptions::default()).unwrap();
     let resp = sys
