@@ -25,6 +25,12 @@ async fn main() -> anyhow::Result<()> {
         Path::new(GATEWAY_CONFIG).exists(),
         "run this from the repository root ({GATEWAY_CONFIG} not found)"
     );
+    for port in [8443, 8080, 18701, 18711, 18712] {
+        anyhow::ensure!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "port {port} is already in use: is another Yakuba demo running? Stop it first."
+        );
+    }
     std::fs::create_dir_all(LOGS)?;
     let gateway = binaries::path("yakuba-gateway")?;
     let keygen = Command::new(&gateway)
@@ -74,10 +80,18 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!("  Press Ctrl-C to stop.");
 
+    // Listen for every way a terminal or a supervisor asks us to stop, so that no child is
+    // left behind.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     let mut poll = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
             _ = poll.tick() => {
                 if let Some(dead) = children.iter_mut().position(|c| !c.is_running()) {
                     let dead = &children[dead];
