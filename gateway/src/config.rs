@@ -29,6 +29,9 @@ pub struct GatewayConfig {
     /// Audit log.
     #[serde(default)]
     pub audit: AuditSection,
+    /// Login protection.
+    #[serde(default)]
+    pub login: LoginSection,
     /// Local accounts (demo users, break-glass administrators).
     #[serde(default)]
     pub local_accounts: Vec<LocalAccount>,
@@ -142,6 +145,42 @@ impl Default for AuditSection {
     fn default() -> Self {
         AuditSection {
             file: "audit.log".into(),
+        }
+    }
+}
+
+/// `[login]`: throttling of failed logins.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginSection {
+    /// Failed logins for one account within `account_window` before a ban.
+    pub account_attempts: u32,
+    /// Window for counting an account's failures.
+    #[serde(deserialize_with = "duration")]
+    pub account_window: Duration,
+    /// How long an account ban lasts.
+    #[serde(deserialize_with = "duration")]
+    pub account_ban: Duration,
+    /// Failed logins from one client address within `client_window` before a ban.
+    pub client_attempts: u32,
+    /// Window for counting a client's failures.
+    #[serde(deserialize_with = "duration")]
+    pub client_window: Duration,
+    /// How long a client ban lasts.
+    #[serde(deserialize_with = "duration")]
+    pub client_ban: Duration,
+}
+
+impl Default for LoginSection {
+    fn default() -> Self {
+        LoginSection {
+            account_attempts: 5,
+            account_window: Duration::from_secs(15 * 60),
+            account_ban: Duration::from_secs(15 * 60),
+            // Many staff can share one address behind a NAT or a thin-client server.
+            client_attempts: 50,
+            client_window: Duration::from_secs(15 * 60),
+            client_ban: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -325,6 +364,12 @@ impl GatewayConfig {
         let lifetime = self.assertion.lifetime;
         if lifetime < Duration::from_secs(10) || lifetime > Duration::from_secs(300) {
             problem("assertion.lifetime".into(), "must be between 10s and 5m");
+        }
+        if self.login.account_attempts == 0 {
+            problem("login.account_attempts".into(), "must be at least 1");
+        }
+        if self.login.client_attempts == 0 {
+            problem("login.client_attempts".into(), "must be at least 1");
         }
         if self.routes.is_empty() {
             problem("routes".into(), "at least one route is needed");

@@ -42,8 +42,8 @@ pub struct Incoming {
     pub lang_cookie: Option<String>,
     /// Whether a cross-site origin sent a state-changing request.
     pub cross_site: bool,
-    /// Client address, for audit records.
-    pub client: Option<String>,
+    /// Client address, for throttling and audit records.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// A response from the gateway itself, with what the audit record should say.
@@ -313,7 +313,7 @@ async fn login(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<By
     let t = lang.texts();
     let audit = |decision, reason: &str, user: Option<&str>, session: Option<&SessionKey>| {
         state.audit.record(&Record {
-            client: req.client.clone(),
+            client: req.client.map(|ip| ip.to_string()),
             user: user.map(str::to_owned),
             session: session.map(|k| k.as_str().to_owned()),
             method: Some("POST".into()),
@@ -358,8 +358,23 @@ async fn login(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<By
             "csrf_mismatch",
         );
     }
+    let now = std::time::Instant::now();
+    if let Err(banned) = state.throttle.check(&form.user, req.client, now) {
+        audit(Decision::Failure, banned.reason(), Some(&form.user), None);
+        return login_form(
+            state,
+            lang,
+            return_to.as_str(),
+            &form.user,
+            Some(t.throttled),
+            None,
+            429,
+            banned.reason(),
+        );
+    }
     match state.authenticate(&form.user, &form.password).await {
         Ok(identity) => {
+            state.throttle.succeeded(&form.user);
             // A login always gets a fresh id; an earlier session in this browser ends.
             if let CookieValue::One(old) = &req.session_cookie
                 && let Some(old) = SessionId::parse(old)
@@ -411,6 +426,18 @@ async fn login(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<By
         }
         Err(failure) => {
             audit(Decision::Failure, failure.reason, Some(&form.user), None);
+            // Only the user's own mistakes count; an unreachable directory is not an attack.
+            if !failure.unreachable {
+                for banned in state.throttle.failed(&form.user, req.client, now) {
+                    tracing::warn!(
+                        user.id = %form.user,
+                        client = ?req.client,
+                        reason = banned.reason(),
+                        "too many failed logins; further attempts refused for a while"
+                    );
+                    audit(Decision::Failure, banned.reason(), Some(&form.user), None);
+                }
+            }
             let message = if failure.unreachable {
                 t.directory_unreachable
             } else {
@@ -471,7 +498,7 @@ async fn logout(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<B
     };
     if req.cross_site || !secrets_equal(&session.csrf, &csrf) {
         state.audit.record(&Record {
-            client: req.client.clone(),
+            client: req.client.map(|ip| ip.to_string()),
             user: Some(session.identity.user.clone()),
             session: Some(session.key.as_str().to_owned()),
             ..Record::new(Kind::Logout, Decision::Failure, "csrf_mismatch")
@@ -491,7 +518,7 @@ async fn logout(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<B
         );
     }
     state.audit.record(&Record {
-        client: req.client.clone(),
+        client: req.client.map(|ip| ip.to_string()),
         user: Some(session.identity.user.clone()),
         session: Some(session.key.as_str().to_owned()),
         ..Record::new(Kind::Logout, Decision::Success, "user")

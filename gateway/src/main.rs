@@ -16,6 +16,7 @@ mod secrets;
 mod sessions;
 mod state;
 mod store;
+mod throttle;
 mod tls;
 
 use std::path::{Path, PathBuf};
@@ -254,6 +255,18 @@ async fn build_state(
             .server
             .public_https_port
             .unwrap_or(config.server.https.port()),
+        throttle: throttle::Throttle::new(
+            throttle::Limit {
+                attempts: config.login.account_attempts,
+                window: config.login.account_window,
+                ban: config.login.account_ban,
+            },
+            throttle::Limit {
+                attempts: config.login.client_attempts,
+                window: config.login.client_window,
+                ban: config.login.client_ban,
+            },
+        ),
         routes,
     })
 }
@@ -263,6 +276,7 @@ async fn maintain(state: Arc<state::GatewayState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(30));
     loop {
         tick.tick().await;
+        state.throttle.prune(std::time::Instant::now());
         match state.sessions.sweep().await {
             Ok(ended) => {
                 for (key, user, reason) in ended {

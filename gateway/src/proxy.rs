@@ -144,7 +144,7 @@ impl Proxy {
                 login_cookie: cookie(req, cookies::LOGIN_NONCE),
                 lang_cookie: cookie(req, cookies::LANG).one().map(str::to_owned),
                 cross_site,
-                client: ctx.client.map(|a| a.ip().to_string()),
+                client: ctx.client.map(|a| a.ip()),
             };
             let body = if method == "POST" {
                 match read_body(session, endpoints::MAX_FORM).await {

@@ -31,6 +31,8 @@ pub struct GatewayState {
     pub ldap: Option<LdapDirectory>,
     /// The audit log.
     pub audit: AuditLog,
+    /// Failed-login bookkeeping.
+    pub throttle: crate::throttle::Throttle,
     /// HTTPS port browsers use (for redirects from plain HTTP).
     pub https_port: u16,
 }

@@ -34,6 +34,8 @@ pub struct SystemOptions {
     pub ldap: Option<LdapTarget>,
     /// Session idle timeout (default 30m).
     pub idle_timeout: Option<String>,
+    /// Extra TOML appended to the gateway's configuration (e.g. a `[login]` section).
+    pub extra_gateway_toml: String,
 }
 
 /// A running appliance.
@@ -130,6 +132,7 @@ identity = "headers"
 tile = true
 allow_groups = ["zaimu-users", "all-staff"]
 headers = [{{ name = "X-Zaimu-User", value = "user" }}]
+{extra}
 "#,
         https = s.https,
         http = s.http,
@@ -138,6 +141,7 @@ headers = [{{ name = "X-Zaimu-User", value = "user" }}]
         app = s.app,
         l0 = s.legacy[0],
         l1 = s.legacy[1],
+        extra = opts.extra_gateway_toml,
     )
 }
 

@@ -275,3 +275,32 @@ async fn the_gateway_speaks_http2_over_tls() {
     assert_eq!(resp.version(), reqwest::Version::HTTP_2);
     assert!(resp.headers().get("server").is_none());
 }
+
+#[tokio::test]
+async fn repeated_failures_ban_the_account_for_a_while_with_a_clear_message() {
+    let sys = System::start(SystemOptions {
+        extra_gateway_toml: "[login]\naccount_attempts = 3\naccount_ban = \"2s\"\n".into(),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    for _ in 0..3 {
+        assert_eq!(login(&sys, "yamada", "guess").await.status, 401);
+    }
+    // Even the right password is refused during the ban, with its own message.
+    let banned = login(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(banned.status, 429);
+    assert!(banned.session.is_none());
+    assert!(
+        banned.body.contains("ログインの失敗が続いた"),
+        "{}",
+        banned.body
+    );
+    // Other accounts are not affected.
+    assert_eq!(login(&sys, "sato", "guess").await.status, 401);
+    assert!(sys.audit_has(|r| r["kind"] == "login"
+        && r["reason"] == "throttled_account"
+        && r["user"] == "yamada"));
+
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(login(&sys, "yamada", LOCAL_PASSWORD).await.status, 303);
+}
