@@ -169,6 +169,10 @@ pub struct LoginSection {
     /// How long a client ban lasts.
     #[serde(deserialize_with = "duration")]
     pub client_ban: Duration,
+    /// Every failed login takes at least this long, so that an unknown user, a wrong
+    /// password and a directory lookup cannot be told apart by timing.
+    #[serde(deserialize_with = "duration")]
+    pub failure_delay: Duration,
 }
 
 impl Default for LoginSection {
@@ -181,6 +185,7 @@ impl Default for LoginSection {
             client_attempts: 50,
             client_window: Duration::from_secs(15 * 60),
             client_ban: Duration::from_secs(15 * 60),
+            failure_delay: Duration::from_millis(400),
         }
     }
 }
@@ -370,6 +375,9 @@ impl GatewayConfig {
         }
         if self.login.client_attempts == 0 {
             problem("login.client_attempts".into(), "must be at least 1");
+        }
+        if self.login.failure_delay > Duration::from_secs(5) {
+            problem("login.failure_delay".into(), "must be at most 5s");
         }
         if self.routes.is_empty() {
             problem("routes".into(), "at least one route is needed");

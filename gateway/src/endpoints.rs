@@ -425,6 +425,9 @@ async fn login(state: &GatewayState, req: &Incoming, lang: Lang, body: Option<By
             }
         }
         Err(failure) => {
+            // Pad every failure to the same floor before answering.
+            tokio::time::sleep_until(tokio::time::Instant::from_std(now + state.failure_delay))
+                .await;
             audit(Decision::Failure, failure.reason, Some(&form.user), None);
             // Only the user's own mistakes count; an unreachable directory is not an attack.
             if !failure.unreachable {

@@ -267,6 +267,7 @@ async fn build_state(
                 ban: config.login.client_ban,
             },
         ),
+        failure_delay: config.login.failure_delay,
         routes,
     })
 }

@@ -33,6 +33,8 @@ pub struct GatewayState {
     pub audit: AuditLog,
     /// Failed-login bookkeeping.
     pub throttle: crate::throttle::Throttle,
+    /// Shortest time a failed login takes.
+    pub failure_delay: std::time::Duration,
     /// HTTPS port browsers use (for redirects from plain HTTP).
     pub https_port: u16,
 }

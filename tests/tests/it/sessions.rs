@@ -32,7 +32,9 @@ async fn without_a_session_browsers_are_sent_to_login_and_api_calls_get_401() {
 #[tokio::test]
 async fn a_wrong_password_gets_a_clear_message_no_session_and_an_audit_line() {
     let sys = System::start(SystemOptions::default()).unwrap();
+    let started = std::time::Instant::now();
     let attempt = login(&sys, "yamada", "wrong-password").await;
+    let wrong_took = started.elapsed();
     assert_eq!(attempt.status, 401);
     assert!(attempt.session.is_none());
     assert!(
@@ -43,7 +45,14 @@ async fn a_wrong_password_gets_a_clear_message_no_session_and_an_audit_line() {
         attempt.body
     );
     // The same message for a user that does not exist.
+    let started = std::time::Instant::now();
     let unknown = login(&sys, "nobody", "wrong-password").await;
+    let unknown_took = started.elapsed();
+    // Both failures are padded to the same floor (400 ms by default), so timing does not tell
+    // an unknown user from a wrong password.
+    for took in [wrong_took, unknown_took] {
+        assert!(took >= std::time::Duration::from_millis(400), "{took:?}");
+    }
     assert_eq!(unknown.status, 401);
     assert!(
         unknown
