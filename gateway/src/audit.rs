@@ -60,6 +60,9 @@ pub struct Record {
     /// Login id, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Who acted on `user`'s behalf or against them (an administrator ending a session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
     /// Keyed hash of the session id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
@@ -101,6 +104,7 @@ impl Record {
             kind,
             client: None,
             user: None,
+            actor: None,
             session: None,
             method: None,
             host: None,

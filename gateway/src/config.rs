@@ -32,6 +32,9 @@ pub struct GatewayConfig {
     /// Login protection.
     #[serde(default)]
     pub login: LoginSection,
+    /// Who administers the gateway.
+    #[serde(default)]
+    pub admin: AdminSection,
     /// Local accounts (demo users, break-glass administrators).
     #[serde(default)]
     pub local_accounts: Vec<LocalAccount>,
@@ -99,6 +102,8 @@ pub struct SessionSection {
     /// A session ends this long after login.
     #[serde(deserialize_with = "duration")]
     pub absolute_timeout: Duration,
+    /// Most sessions one user may hold at once (同時ログイン制限); 0 means no limit.
+    pub max_per_user: u32,
 }
 
 impl Default for SessionSection {
@@ -108,6 +113,7 @@ impl Default for SessionSection {
             secret_file: "session.secret".into(),
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(10 * 3600),
+            max_per_user: 0,
         }
     }
 }
@@ -145,6 +151,22 @@ impl Default for AuditSection {
     fn default() -> Self {
         AuditSection {
             file: "audit.log".into(),
+        }
+    }
+}
+
+/// `[admin]`: who may list and end other users' sessions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSection {
+    /// Members of any of these groups are gateway administrators.
+    pub groups: Vec<String>,
+}
+
+impl Default for AdminSection {
+    fn default() -> Self {
+        AdminSection {
+            groups: vec!["yakuba-admins".into()],
         }
     }
 }

@@ -268,6 +268,8 @@ async fn build_state(
             },
         ),
         failure_delay: config.login.failure_delay,
+        max_sessions_per_user: config.session.max_per_user,
+        admin_groups: config.admin.groups.clone(),
         routes,
     })
 }

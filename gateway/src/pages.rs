@@ -40,6 +40,55 @@ pub struct MessagePage<'a> {
     pub logout_csrf: Option<&'a str>,
 }
 
+/// One row of the administrator's session list.
+#[derive(Debug, Clone)]
+pub struct SessionRowView {
+    /// Login id.
+    pub user: String,
+    /// Display name.
+    pub name: String,
+    /// Department.
+    pub department: String,
+    /// Authentication method.
+    pub method: &'static str,
+    /// Login time, JST.
+    pub created: String,
+    /// Last use, JST.
+    pub last_seen: String,
+    /// Keyed hash of the session (what the end form posts).
+    pub key: String,
+    /// Its first characters, for display.
+    pub key_short: String,
+}
+
+/// The administrator's list of live sessions.
+#[derive(Template)]
+#[template(path = "admin_sessions.html")]
+pub struct AdminSessionsPage<'a> {
+    /// Words.
+    pub t: &'static Texts,
+    /// Language code.
+    pub lang: &'static str,
+    /// The administrator's CSRF token.
+    pub csrf: &'a str,
+    /// The user filter.
+    pub filter: &'a str,
+    /// Rows.
+    pub rows: Vec<SessionRowView>,
+    /// A notice (session ended).
+    pub notice: Option<&'a str>,
+}
+
+/// Unix seconds as `2026-04-01 08:30` in Japan time.
+pub fn jst(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| t.to_offset(time::macros::offset!(+9)))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
 /// The stylesheet of the gateway's pages.
 pub const CSS: &str = include_str!("../templates/gateway.css");
 
@@ -78,6 +127,12 @@ mod tests {
         assert!(!html.contains("<script>alert"));
         assert!(html.contains("ユーザーIDまたはパスワードが正しくありません"));
         assert!(html.contains("lang=\"ja\""));
+    }
+
+    #[test]
+    fn times_are_shown_in_japan_time() {
+        assert_eq!(jst(0), "1970-01-01 09:00");
+        assert_eq!(jst(1_774_992_600), "2026-04-01 06:30");
     }
 
     #[test]

@@ -57,6 +57,32 @@ impl LiveSession {
     }
 }
 
+/// A session as an administrator sees it: never the id, only its keyed hash.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    /// Keyed hash of the id.
+    pub key: SessionKey,
+    /// Who.
+    pub identity: Identity,
+    /// Login time, Unix seconds.
+    pub created_at: i64,
+    /// Last use, Unix seconds.
+    pub last_seen: i64,
+}
+
+impl TryFrom<store::SessionRow> for SessionSummary {
+    type Error = SessionError;
+
+    fn try_from(row: store::SessionRow) -> Result<Self, SessionError> {
+        Ok(SessionSummary {
+            key: SessionKey::from_stored(row.key),
+            identity: serde_json::from_str(&row.identity)?,
+            created_at: row.created_at,
+            last_seen: row.last_seen,
+        })
+    }
+}
+
 /// What a cookie's session id leads to.
 #[derive(Debug)]
 pub enum Lookup {
@@ -209,6 +235,36 @@ impl Sessions {
         Ok(store::delete_session(&self.pool, key.as_str()).await?)
     }
 
+    fn cutoffs(&self, at: i64) -> (i64, i64) {
+        let idle = i64::try_from(self.rules.idle.as_secs()).unwrap_or(i64::MAX);
+        let absolute = i64::try_from(self.rules.absolute.as_secs()).unwrap_or(i64::MAX);
+        (at.saturating_sub(idle), at.saturating_sub(absolute))
+    }
+
+    /// The live sessions of `user`, newest first (last-use times flushed first).
+    pub async fn of_user(&self, user: &str) -> Result<Vec<SessionSummary>, SessionError> {
+        self.flush().await?;
+        let (idle, absolute) = self.cutoffs(now());
+        let rows = store::live_sessions_of(&self.pool, user, idle, absolute).await?;
+        rows.into_iter().map(SessionSummary::try_from).collect()
+    }
+
+    /// The session stored under `key`, if any.
+    pub async fn by_key(&self, key: &SessionKey) -> Result<Option<SessionSummary>, SessionError> {
+        match store::load_session(&self.pool, key.as_str()).await? {
+            Some(row) => Ok(Some(SessionSummary::try_from(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The most recently used live sessions of everyone, up to `limit`.
+    pub async fn recent(&self, limit: i64) -> Result<Vec<SessionSummary>, SessionError> {
+        self.flush().await?;
+        let (idle, absolute) = self.cutoffs(now());
+        let rows = store::recent_sessions(&self.pool, idle, absolute, limit).await?;
+        rows.into_iter().map(SessionSummary::try_from).collect()
+    }
+
     /// Write last-use times that changed since the previous flush.
     pub async fn flush(&self) -> Result<usize, SessionError> {
         let dirty: Vec<(String, i64)> = match self.cache.read() {
@@ -232,14 +288,8 @@ impl Sessions {
     pub async fn sweep(&self) -> Result<Vec<(String, String, &'static str)>, SessionError> {
         self.flush().await?;
         let at = now();
-        let idle = i64::try_from(self.rules.idle.as_secs()).unwrap_or(i64::MAX);
-        let absolute = i64::try_from(self.rules.absolute.as_secs()).unwrap_or(i64::MAX);
-        let gone = store::delete_expired(
-            &self.pool,
-            at.saturating_sub(idle),
-            at.saturating_sub(absolute),
-        )
-        .await?;
+        let (idle, absolute) = self.cutoffs(at);
+        let gone = store::delete_expired(&self.pool, idle, absolute).await?;
         let mut ended = Vec::with_capacity(gone.len());
         if let Ok(mut cache) = self.cache.write() {
             for (key, user) in gone {

@@ -35,6 +35,10 @@ pub struct GatewayState {
     pub throttle: crate::throttle::Throttle,
     /// Shortest time a failed login takes.
     pub failure_delay: std::time::Duration,
+    /// Most sessions per user; 0 means no limit.
+    pub max_sessions_per_user: u32,
+    /// Groups whose members administer the gateway.
+    pub admin_groups: Vec<String>,
     /// HTTPS port browsers use (for redirects from plain HTTP).
     pub https_port: u16,
 }
@@ -50,6 +54,11 @@ pub struct LoginFailure {
 }
 
 impl GatewayState {
+    /// Whether `identity` administers the gateway.
+    pub fn is_admin(&self, identity: &Identity) -> bool {
+        self.admin_groups.iter().any(|g| identity.in_group(g))
+    }
+
     /// Check credentials: local accounts first (break-glass must work with the directory
     /// down), then the directory.
     pub async fn authenticate(

@@ -94,6 +94,42 @@ pub async fn touch_sessions(pool: &SqlitePool, seen: &[(String, i64)]) -> Result
     tx.commit().await
 }
 
+/// Sessions of `user_id` still within both timeouts, newest first.
+pub async fn live_sessions_of(
+    pool: &SqlitePool,
+    user_id: &str,
+    idle_cutoff: i64,
+    absolute_cutoff: i64,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(
+        "SELECT key, user_id, identity, created_at, last_seen FROM sessions \
+         WHERE user_id = $1 AND last_seen > $2 AND created_at > $3 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .bind(idle_cutoff)
+    .bind(absolute_cutoff)
+    .fetch_all(pool)
+    .await
+}
+
+/// The most recently active sessions of everyone, up to `limit`.
+pub async fn recent_sessions(
+    pool: &SqlitePool,
+    idle_cutoff: i64,
+    absolute_cutoff: i64,
+    limit: i64,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(
+        "SELECT key, user_id, identity, created_at, last_seen FROM sessions \
+         WHERE last_seen > $1 AND created_at > $2 ORDER BY last_seen DESC LIMIT $3",
+    )
+    .bind(idle_cutoff)
+    .bind(absolute_cutoff)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// Delete sessions idle since before `idle_cutoff` or created before `absolute_cutoff`,
 /// returning the removed rows' keys and users.
 pub async fn delete_expired(
@@ -154,6 +190,29 @@ mod tests {
             load_session(&pool, "k").await.unwrap().unwrap().last_seen,
             250
         );
+    }
+
+    #[tokio::test]
+    async fn live_sessions_are_listed_per_user_and_overall() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join("gw.db")).await.unwrap();
+        insert_session(&pool, &row("a", 500, 900)).await.unwrap();
+        insert_session(&pool, &row("b", 600, 950)).await.unwrap();
+        insert_session(&pool, &row("idle", 500, 100)).await.unwrap();
+        let mut other = row("c", 700, 990);
+        other.user_id = "sato".into();
+        insert_session(&pool, &other).await.unwrap();
+        let mine = live_sessions_of(&pool, "yamada", 200, 50).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        let all = recent_sessions(&pool, 200, 50, 10).await.unwrap();
+        assert_eq!(
+            all.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+            ["c", "b", "a"]
+        );
+        assert_eq!(recent_sessions(&pool, 200, 50, 1).await.unwrap().len(), 1);
     }
 
     #[tokio::test]

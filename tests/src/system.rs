@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use crate::binaries;
 use crate::process::{ChildGuard, free_port, wait_for_tcp};
 
-/// Password of the local test account `yamada`.
+/// Password of the local test accounts `yamada` and `admin` (a gateway administrator).
 pub const LOCAL_PASSWORD: &str = "local-pass-9";
 
 /// A directory to authenticate against, for [`SystemOptions`].
@@ -36,6 +36,16 @@ pub struct SystemOptions {
     pub idle_timeout: Option<String>,
     /// Extra TOML appended to the gateway's configuration (e.g. a `[login]` section).
     pub extra_gateway_toml: String,
+    /// Most sessions per user (`session.max_per_user`).
+    pub max_sessions: Option<u32>,
+}
+
+impl SystemOptions {
+    /// Limit each user to `n` concurrent sessions.
+    pub fn with_max_sessions(mut self, n: u32) -> SystemOptions {
+        self.max_sessions = Some(n);
+        self
+    }
 }
 
 /// A running appliance.
@@ -96,12 +106,19 @@ hostnames = ["localhost", "127.0.0.1"]
 [session]
 idle_timeout = "{idle}"
 absolute_timeout = "10h"
+max_per_user = {max_sessions}
 [[local_accounts]]
 user = "yamada"
 password_hash = "{hash}"
 name = "山田 太郎"
 department = "総務課"
 groups = ["staff"]
+[[local_accounts]]
+user = "admin"
+password_hash = "{hash}"
+name = "システム管理者"
+department = "情報化推進課"
+groups = ["staff", "yakuba-admins"]
 {ldap}
 [[routes]]
 id = "portal"
@@ -142,6 +159,7 @@ headers = [{{ name = "X-Zaimu-User", value = "user" }}]
         l0 = s.legacy[0],
         l1 = s.legacy[1],
         extra = opts.extra_gateway_toml,
+        max_sessions = opts.max_sessions.unwrap_or(0),
     )
 }
 

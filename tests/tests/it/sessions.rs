@@ -313,3 +313,90 @@ async fn repeated_failures_ban_the_account_for_a_while_with_a_clear_message() {
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     assert_eq!(login(&sys, "yamada", LOCAL_PASSWORD).await.status, 303);
 }
+
+#[tokio::test]
+async fn an_administrator_lists_a_users_sessions_and_ends_one() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let victim = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let admin = session_cookie(&sys, "admin", LOCAL_PASSWORD).await;
+
+    // Staff may not see the page.
+    assert_eq!(
+        get(&sys, "/.yakuba/admin/sessions", Some(&victim))
+            .await
+            .status(),
+        403
+    );
+
+    let page = get(&sys, "/.yakuba/admin/sessions?user=yamada", Some(&admin)).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("山田 太郎"), "{html}");
+    assert!(
+        !html.contains(victim.split('=').nth(1).unwrap()),
+        "a raw session id was shown"
+    );
+    let key = hidden(&html, "key").unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+
+    let forged = sys
+        .client()
+        .unwrap()
+        .post(sys.url("/.yakuba/admin/sessions/end"))
+        .header(COOKIE, &admin)
+        .form(&[("csrf", "nope"), ("key", key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(get(&sys, "/", Some(&victim)).await.status(), 200);
+
+    let ended = sys
+        .client()
+        .unwrap()
+        .post(sys.url("/.yakuba/admin/sessions/end"))
+        .header(COOKIE, &admin)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("key", key.as_str()),
+            ("user", "yamada"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 303);
+    assert_eq!(get(&sys, "/", Some(&victim)).await.status(), 302);
+    assert_eq!(get(&sys, "/", Some(&admin)).await.status(), 200);
+    assert!(sys.audit_has(|r| r["kind"] == "logout"
+        && r["reason"] == "admin"
+        && r["user"] == "yamada"
+        && r["actor"] == "admin"));
+}
+
+#[tokio::test]
+async fn the_concurrent_session_limit_refuses_another_login_with_a_clear_message() {
+    let sys = System::start(SystemOptions::default().with_max_sessions(1)).unwrap();
+    let first = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let second = login(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(second.status, 409);
+    assert!(second.session.is_none());
+    assert!(
+        second.body.contains("同時にログインできる数の上限"),
+        "{}",
+        second.body
+    );
+    assert!(sys.audit_has(|r| r["reason"] == "session_limit" && r["user"] == "yamada"));
+
+    // After logging out the first, a new login works.
+    let portal = get(&sys, "/", Some(&first)).await.text().await.unwrap();
+    let csrf = hidden(&portal, "csrf").unwrap();
+    sys.client()
+        .unwrap()
+        .post(sys.url("/.yakuba/logout"))
+        .header(COOKIE, &first)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login(&sys, "yamada", LOCAL_PASSWORD).await.status, 303);
+}
