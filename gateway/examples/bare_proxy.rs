@@ -38,7 +38,9 @@ fn main() -> anyhow::Result<()> {
     );
     let conf = ServerConf {
         threads: 1,
-        work_stealing: false,
+        // BARE_WORK_STEALING=1 compares tokio's multi-thread scheduler with Pingora's
+        // per-thread current-thread runtimes.
+        work_stealing: std::env::var_os("BARE_WORK_STEALING").is_some(),
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
