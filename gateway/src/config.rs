@@ -104,6 +104,10 @@ pub struct SessionSection {
     pub absolute_timeout: Duration,
     /// Most sessions one user may hold at once (同時ログイン制限); 0 means no limit.
     pub max_per_user: u32,
+    /// How often directory users' sessions are checked against the directory: a user
+    /// disabled, deleted or moved out of a group loses access within this interval.
+    #[serde(deserialize_with = "duration")]
+    pub revalidate_interval: Duration,
 }
 
 impl Default for SessionSection {
@@ -114,6 +118,7 @@ impl Default for SessionSection {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(10 * 3600),
             max_per_user: 0,
+            revalidate_interval: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -381,6 +386,9 @@ impl GatewayConfig {
         }
         if self.session.idle_timeout.is_zero() {
             problem("session.idle_timeout".into(), "must be longer than zero");
+        }
+        if self.session.revalidate_interval < Duration::from_secs(1) {
+            problem("session.revalidate_interval".into(), "must be at least 1s");
         }
         if self.session.absolute_timeout < self.session.idle_timeout {
             problem(

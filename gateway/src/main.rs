@@ -136,6 +136,10 @@ fn run(path: &Path) -> anyhow::Result<()> {
         .context("cannot start the maintenance runtime")?;
     let state = Arc::new(runtime.block_on(build_state(&config, secrets))?);
     runtime.spawn(maintain(state.clone()));
+    runtime.spawn(revalidate(
+        state.clone(),
+        config.session.revalidate_interval,
+    ));
 
     let conf = ServerConf {
         threads: config.server.threads,
@@ -291,6 +295,71 @@ async fn maintain(state: Arc<state::GatewayState>) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "session maintenance failed"),
+        }
+    }
+}
+
+/// Check directory users' sessions against the directory, forever: sessions of users the
+/// directory no longer has (deleted or disabled) end; the others take the directory's current
+/// name, department and groups. When the directory cannot be reached, sessions are left as
+/// they are and the next round tries again.
+async fn revalidate(state: Arc<state::GatewayState>, interval: Duration) {
+    let Some(ldap) = &state.ldap else { return };
+    let mut tick = tokio::time::interval(interval);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let sessions = match state.sessions.all_live().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list sessions for re-validation");
+                continue;
+            }
+        };
+        let mut by_user: std::collections::BTreeMap<String, Vec<sessions::SessionSummary>> =
+            std::collections::BTreeMap::new();
+        for s in sessions
+            .into_iter()
+            .filter(|s| s.identity.method == sso::AuthMethod::Ldap)
+        {
+            by_user.entry(s.identity.user.clone()).or_default().push(s);
+        }
+        for (user, held) in by_user {
+            match ldap.lookup(&user).await {
+                Ok(Some(current)) => {
+                    for s in held.into_iter().filter(|s| s.identity != current) {
+                        if let Err(e) = state
+                            .sessions
+                            .replace_identity(&s.key, current.clone())
+                            .await
+                        {
+                            tracing::warn!(error = %e, user.id = %user, "cannot refresh a session's identity");
+                        }
+                    }
+                }
+                Ok(None) => {
+                    for s in held {
+                        if let Err(e) = state.sessions.end(&s.key).await {
+                            tracing::warn!(error = %e, user.id = %user, "cannot end a session");
+                            continue;
+                        }
+                        tracing::info!(user.id = %user, "session ended: user no longer in the directory");
+                        state.audit.record(&audit::Record {
+                            user: Some(user.clone()),
+                            session: Some(s.key.as_str().to_owned()),
+                            ..audit::Record::new(
+                                audit::Kind::Logout,
+                                audit::Decision::Success,
+                                "directory_disabled",
+                            )
+                        });
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, user.id = %user, "cannot re-validate against the directory; sessions kept");
+                    break;
+                }
+            }
         }
     }
 }

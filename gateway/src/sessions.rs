@@ -265,6 +265,38 @@ impl Sessions {
         rows.into_iter().map(SessionSummary::try_from).collect()
     }
 
+    /// Every live session (for re-validation).
+    pub async fn all_live(&self) -> Result<Vec<SessionSummary>, SessionError> {
+        self.recent(i64::MAX).await
+    }
+
+    /// Give the session `key` a refreshed identity, in the store and in memory, so that the
+    /// next request is judged (and its tiles computed) on what the directory says now.
+    pub async fn replace_identity(
+        &self,
+        key: &SessionKey,
+        identity: Identity,
+    ) -> Result<(), SessionError> {
+        store::update_identity(&self.pool, key.as_str(), &serde_json::to_string(&identity)?)
+            .await?;
+        if let Ok(mut cache) = self.cache.write()
+            && let Some(old) = cache.get(key).cloned()
+        {
+            let fresh = Arc::new(LiveSession {
+                key: old.key.clone(),
+                csrf: old.csrf.clone(),
+                apps: self.routes.apps_for(&identity),
+                identity,
+                created_at: old.created_at,
+                last_seen: AtomicI64::new(old.last_seen()),
+                flushed_seen: AtomicI64::new(old.flushed_seen.load(Ordering::Relaxed)),
+                assertion: Mutex::new(None),
+            });
+            cache.insert(key.clone(), fresh);
+        }
+        Ok(())
+    }
+
     /// Write last-use times that changed since the previous flush.
     pub async fn flush(&self) -> Result<usize, SessionError> {
         let dirty: Vec<(String, i64)> = match self.cache.read() {

@@ -98,7 +98,9 @@ impl GatewayState {
         ldap.authenticate(login, password).await.map_err(|e| {
             if !matches!(
                 e,
-                sso::ldap::LdapError::InvalidCredentials | sso::ldap::LdapError::UnknownUser
+                sso::ldap::LdapError::InvalidCredentials
+                    | sso::ldap::LdapError::UnknownUser
+                    | sso::ldap::LdapError::Disabled
             ) {
                 tracing::warn!(error = %e, "directory login failed");
             }

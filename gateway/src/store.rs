@@ -69,6 +69,20 @@ pub async fn load_session(pool: &SqlitePool, key: &str) -> Result<Option<Session
     .await
 }
 
+/// Replace the identity stored with a session (after re-validation).
+pub async fn update_identity(
+    pool: &SqlitePool,
+    key: &str,
+    identity: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET identity = $1 WHERE key = $2")
+        .bind(identity)
+        .bind(key)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
 /// Remove a session; returns whether it existed.
 pub async fn delete_session(pool: &SqlitePool, key: &str) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM sessions WHERE key = $1")

@@ -147,6 +147,9 @@ pub enum LdapError {
     /// The user's bind failed.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The account is disabled in the directory.
+    #[error("account disabled")]
+    Disabled,
     /// No configured server answered.
     #[error("directory unreachable: {0}")]
     Unreachable(String),
@@ -165,11 +168,22 @@ impl LdapError {
             LdapError::UnknownUser => "unknown_user",
             LdapError::Ambiguous(_) => "ambiguous_user",
             LdapError::InvalidCredentials => "bad_credentials",
+            LdapError::Disabled => "account_disabled",
             LdapError::Unreachable(_) => "directory_unreachable",
             LdapError::Directory(_) => "directory_error",
             LdapError::Settings(_) => "directory_settings",
         }
     }
+}
+
+/// Active Directory's `userAccountControl` flag for a disabled account.
+const ACCOUNTDISABLE: u32 = 0x2;
+
+/// Whether an Active Directory entry is disabled (other directories never are here).
+fn is_disabled(entry: &SearchEntry) -> bool {
+    first(entry, "userAccountControl")
+        .and_then(|v| v.parse::<u32>().ok())
+        .is_some_and(|flags| flags & ACCOUNTDISABLE != 0)
 }
 
 /// A configured directory, ready to authenticate users.
@@ -292,8 +306,55 @@ impl LdapDirectory {
         login: &str,
         password: &str,
     ) -> Result<Identity, LdapError> {
-        let s = &self.settings;
         self.service_bind(ldap).await?;
+        let entry = self
+            .find_user(ldap, login)
+            .await?
+            .ok_or(LdapError::UnknownUser)?;
+        if is_disabled(&entry) {
+            return Err(LdapError::Disabled);
+        }
+        ldap.with_timeout(self.settings.timeout);
+        let bind = ldap
+            .simple_bind(&entry.dn, password)
+            .await
+            .map_err(|e| LdapError::Unreachable(e.to_string()))?;
+        if bind.rc == INVALID_CREDENTIALS {
+            return Err(LdapError::InvalidCredentials);
+        }
+        bind.success()
+            .map_err(|e| LdapError::Directory(format!("user bind failed: {e}")))?;
+        // Groups are read with the service account: users may not see group entries.
+        self.service_bind(ldap).await?;
+        self.identity_of(ldap, &entry, login).await
+    }
+
+    /// Look a user up with the service account alone (no password): their current identity,
+    /// or `None` when the directory no longer has them or has disabled them. Sessions are
+    /// re-validated with this.
+    pub async fn lookup(&self, login: &str) -> Result<Option<Identity>, LdapError> {
+        let mut ldap = self.connect().await?;
+        let result = async {
+            self.service_bind(&mut ldap).await?;
+            match self.find_user(&mut ldap, login).await? {
+                Some(entry) if !is_disabled(&entry) => {
+                    self.identity_of(&mut ldap, &entry, login).await.map(Some)
+                }
+                _ => Ok(None),
+            }
+        }
+        .await;
+        let _ = ldap.unbind().await;
+        result
+    }
+
+    /// The single entry matching `login`, if any.
+    async fn find_user(
+        &self,
+        ldap: &mut Ldap,
+        login: &str,
+    ) -> Result<Option<SearchEntry>, LdapError> {
+        let s = &self.settings;
         let filter = fill_filter(&s.user_filter, "login", login);
         let mut attrs = vec![
             s.attributes.login.as_str(),
@@ -301,6 +362,7 @@ impl LdapDirectory {
             "cn",
             s.attributes.mail.as_str(),
             s.attributes.department.as_str(),
+            "userAccountControl",
         ];
         if let Some(m) = &s.attributes.member_of {
             attrs.push(m.as_str());
@@ -312,32 +374,27 @@ impl LdapDirectory {
             .map_err(|e| LdapError::Unreachable(e.to_string()))?
             .success()
             .map_err(|e| LdapError::Directory(format!("user search failed: {e}")))?;
-        let entry = match entries.len() {
-            0 => return Err(LdapError::UnknownUser),
-            1 => entries.into_iter().next().map(SearchEntry::construct),
-            n => return Err(LdapError::Ambiguous(n)),
-        };
-        let Some(entry) = entry else {
-            return Err(LdapError::UnknownUser);
-        };
-
-        ldap.with_timeout(s.timeout);
-        let bind = ldap
-            .simple_bind(&entry.dn, password)
-            .await
-            .map_err(|e| LdapError::Unreachable(e.to_string()))?;
-        if bind.rc == INVALID_CREDENTIALS {
-            return Err(LdapError::InvalidCredentials);
+        match entries.len() {
+            0 => Ok(None),
+            1 => Ok(entries.into_iter().next().map(SearchEntry::construct)),
+            n => Err(LdapError::Ambiguous(n)),
         }
-        bind.success()
-            .map_err(|e| LdapError::Directory(format!("user bind failed: {e}")))?;
+    }
 
+    /// Build the identity of `entry`, reading its groups (the connection must be bound as the
+    /// service account).
+    async fn identity_of(
+        &self,
+        ldap: &mut Ldap,
+        entry: &SearchEntry,
+        login: &str,
+    ) -> Result<Identity, LdapError> {
+        let s = &self.settings;
         let mut groups = match &s.attributes.member_of {
-            Some(attr) => all(&entry, attr),
+            Some(attr) => all(entry, attr),
             None => Vec::new(),
         };
         if let Some(base) = &s.group_base {
-            self.service_bind(ldap).await?;
             let filter = fill_filter(&s.group_filter, "dn", &entry.dn);
             ldap.with_timeout(s.timeout);
             let (found, _) = ldap
@@ -358,15 +415,15 @@ impl LdapDirectory {
         groups.sort();
         groups.dedup();
 
-        let user = first(&entry, &s.attributes.login).unwrap_or_else(|| login.to_owned());
-        let name = first(&entry, &s.attributes.display_name)
-            .or_else(|| first(&entry, "cn"))
+        let user = first(entry, &s.attributes.login).unwrap_or_else(|| login.to_owned());
+        let name = first(entry, &s.attributes.display_name)
+            .or_else(|| first(entry, "cn"))
             .unwrap_or_else(|| user.clone());
         Ok(Identity {
             user,
             name,
-            mail: first(&entry, &s.attributes.mail),
-            department: first(&entry, &s.attributes.department),
+            mail: first(entry, &s.attributes.mail),
+            department: first(entry, &s.attributes.department),
             groups,
             method: AuthMethod::Ldap,
         })

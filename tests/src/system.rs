@@ -38,6 +38,8 @@ pub struct SystemOptions {
     pub extra_gateway_toml: String,
     /// Most sessions per user (`session.max_per_user`).
     pub max_sessions: Option<u32>,
+    /// `session.revalidate_interval` (default 5m).
+    pub revalidate_interval: Option<String>,
 }
 
 impl SystemOptions {
@@ -107,6 +109,7 @@ hostnames = ["localhost", "127.0.0.1"]
 idle_timeout = "{idle}"
 absolute_timeout = "10h"
 max_per_user = {max_sessions}
+revalidate_interval = "{revalidate}"
 [[local_accounts]]
 user = "yamada"
 password_hash = "{hash}"
@@ -160,6 +163,7 @@ headers = [{{ name = "X-Zaimu-User", value = "user" }}]
         l1 = s.legacy[1],
         extra = opts.extra_gateway_toml,
         max_sessions = opts.max_sessions.unwrap_or(0),
+        revalidate = opts.revalidate_interval.as_deref().unwrap_or("5m"),
     )
 }
 

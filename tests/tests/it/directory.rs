@@ -6,8 +6,13 @@ use harness::system::{LdapTarget, System, SystemOptions};
 use crate::client::{get, login, session_cookie};
 
 fn with_directory() -> (Slapd, System) {
+    with_directory_revalidating_every("5m")
+}
+
+fn with_directory_revalidating_every(interval: &str) -> (Slapd, System) {
     let ldap = Slapd::start(&slapd::sample_directory_ldif()).unwrap();
     let sys = System::start(SystemOptions {
+        revalidate_interval: Some(interval.to_owned()),
         ldap: Some(LdapTarget {
             url: ldap.url.clone(),
             bind_dn: ldap.admin_dn.clone(),
@@ -67,6 +72,91 @@ async fn an_unreachable_directory_is_named_on_the_login_page_and_local_accounts_
     assert!(attempt.body.contains("認証サーバー"), "{}", attempt.body);
     let local = login(&sys, "yamada", harness::system::LOCAL_PASSWORD).await;
     assert_eq!(local.status, 303);
+}
+
+/// Run an OpenLDAP client tool as the directory's administrator.
+fn ldap_admin(ldap: &Slapd, tool: &str, args: &[&str], stdin: Option<&str>) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(tool)
+        .args([
+            "-x",
+            "-H",
+            &ldap.url,
+            "-D",
+            &ldap.admin_dn,
+            "-w",
+            &ldap.admin_password,
+        ])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    assert!(child.wait().unwrap().success(), "{tool} failed");
+}
+
+async fn wait_until_redirected(sys: &System, path: &str, cookie: &str) -> reqwest::StatusCode {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        let status = get(sys, path, Some(cookie)).await.status();
+        if status != 200 || std::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_deleted_from_the_directory_loses_access_within_the_interval() {
+    let (ldap, sys) = with_directory_revalidating_every("1s");
+    let tanaka = session_cookie(&sys, slapd::TANAKA.uid, slapd::TANAKA.password).await;
+    let local = session_cookie(&sys, "yamada", harness::system::LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/", Some(&tanaka)).await.status(), 200);
+
+    ldap_admin(&ldap, "ldapdelete", &[slapd::TANAKA.dn], None);
+    assert_eq!(wait_until_redirected(&sys, "/", &tanaka).await, 302);
+    assert!(sys.audit_has(|r| r["kind"] == "logout"
+        && r["reason"] == "directory_disabled"
+        && r["user"] == "tanaka"));
+    // Local accounts are not the directory's to revoke.
+    assert_eq!(get(&sys, "/", Some(&local)).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_user_removed_from_a_group_loses_the_routes_that_need_it() {
+    let (ldap, sys) = with_directory_revalidating_every("1s");
+    let suzuki = session_cookie(&sys, slapd::SUZUKI.uid, slapd::SUZUKI.password).await;
+    assert_eq!(get(&sys, "/zaimu/", Some(&suzuki)).await.status(), 200);
+
+    let change = format!(
+        "dn: {}\nchangetype: modify\ndelete: member\nmember: {}\n",
+        slapd::ALL_STAFF_GROUP_DN,
+        slapd::SUZUKI.dn
+    );
+    ldap_admin(&ldap, "ldapmodify", &[], Some(&change));
+    assert_eq!(wait_until_redirected(&sys, "/zaimu/", &suzuki).await, 403);
+    // The session itself lives on, and the portal no longer offers the tile.
+    let portal = get(&sys, "/", Some(&suzuki)).await;
+    assert_eq!(portal.status(), 200);
+    assert!(!portal.text().await.unwrap().contains("/zaimu/"));
+}
+
+#[tokio::test]
+async fn sessions_survive_while_the_directory_is_unreachable() {
+    let (ldap, sys) = with_directory_revalidating_every("1s");
+    let tanaka = session_cookie(&sys, slapd::TANAKA.uid, slapd::TANAKA.password).await;
+    drop(ldap);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(get(&sys, "/", Some(&tanaka)).await.status(), 200);
 }
 
 mod tls {
