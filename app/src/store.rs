@@ -75,6 +75,7 @@ pub async fn open(database: &DatabaseUrl) -> Result<AnyPool, OpenError> {
                     Box::pin(async move {
                         // `Any` builds SQLite connections from a URL, which cannot carry these
                         // pragmas, so each new connection sets them itself.
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;

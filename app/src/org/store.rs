@@ -69,21 +69,41 @@ pub enum LoadError {
 pub async fn insert_city(pool: &AnyPool, city: &City) -> Result<LoadCounts, LoadError> {
     let levels = departments_by_level(&city.departments)?;
     let mut tx = pool.begin().await?;
-    let departments = count_departments(&mut *tx).await?;
-    let staff = count_staff(&mut *tx).await?;
+    match load_into(&mut tx, city, &levels).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(LoadCounts {
+                departments: city.departments.len(),
+                staff: city.staff.len(),
+            })
+        }
+        Err(e) => {
+            // Roll back now rather than when the pool next hands this connection out: until
+            // then SQLite would keep the write lock and block every other connection.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback after a failed organisation load failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn load_into(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    city: &City,
+    levels: &[Vec<&NewDepartment>],
+) -> Result<(), LoadError> {
+    let departments = count_departments(&mut **tx).await?;
+    let staff = count_staff(&mut **tx).await?;
     if departments > 0 || staff > 0 {
         return Err(LoadError::NotEmpty { departments, staff });
     }
     let mut ids = HashMap::with_capacity(city.departments.len());
-    for level in &levels {
-        insert_department_level(&mut tx, level, &mut ids).await?;
+    for level in levels {
+        insert_department_level(tx, level, &mut ids).await?;
     }
-    insert_staff(&mut tx, &city.staff, &ids).await?;
-    tx.commit().await?;
-    Ok(LoadCounts {
-        departments: city.departments.len(),
-        staff: city.staff.len(),
-    })
+    insert_staff(tx, &city.staff, &ids).await?;
+    Ok(())
 }
 
 /// Groups departments by depth (局 = 0), keeping their order, and checks that codes are
