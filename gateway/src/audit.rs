@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 
 /// Records waiting for the writer before new ones are counted as dropped.
 const QUEUE: usize = 65_536;
@@ -122,11 +121,16 @@ impl Record {
 
 /// The current UTC time as RFC 3339 with milliseconds.
 pub fn timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let ms = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    ms.format(&Rfc3339).unwrap_or_default()
+    format_time(time::OffsetDateTime::now_utc())
+}
+
+/// `t` (UTC) as RFC 3339 with exactly three fraction digits: general RFC 3339 formatters drop
+/// trailing zeros, which would give some records `.1Z` and others `.123Z`.
+fn format_time(t: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&format).unwrap_or_default()
 }
 
 /// Handle for writing audit records.
@@ -213,6 +217,14 @@ fn write_loop(rx: Receiver<String>, mut out: BufWriter<std::fs::File>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_always_carry_three_fraction_digits() {
+        let t = time::macros::datetime!(2026-04-01 08:30:00.100 UTC);
+        assert_eq!(format_time(t), "2026-04-01T08:30:00.100Z");
+        let t = time::macros::datetime!(2026-04-01 08:30:00 UTC);
+        assert_eq!(format_time(t), "2026-04-01T08:30:00.000Z");
+    }
 
     #[test]
     fn records_are_json_lines_with_millisecond_utc_times() {
