@@ -23,6 +23,16 @@ pub enum CookieValue {
     Duplicated,
 }
 
+impl CookieValue {
+    /// The value when sent exactly once.
+    pub fn one(&self) -> Option<&str> {
+        match self {
+            CookieValue::One(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// Find `name` among the values of every `Cookie` header.
 pub fn find<'a>(headers: impl Iterator<Item = &'a [u8]>, name: &str) -> CookieValue {
     let mut found = CookieValue::Absent;

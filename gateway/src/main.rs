@@ -11,6 +11,7 @@ mod headers;
 mod lang;
 mod pages;
 mod proxy;
+mod redirect_http;
 mod routing;
 mod secrets;
 mod sessions;
@@ -178,7 +179,7 @@ fn run(path: &Path) -> anyhow::Result<()> {
     if let Some(http_addr) = config.server.http {
         let mut http = pingora::proxy::http_proxy_service(
             &server.configuration,
-            proxy::RedirectToHttps {
+            redirect_http::RedirectToHttps {
                 https_port: state.https_port,
             },
         );

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::*;
 use pingora::proxy::{FailToProxy, ProxyHttp, Session};
-use sso::{Claims, SessionId};
+use sso::SessionId;
 
 use crate::access::{self, Verdict, Who};
 use crate::audit::{Decision, Kind, Record};
@@ -62,7 +62,7 @@ pub struct Proxy {
     pub state: Arc<GatewayState>,
 }
 
-fn host_of(req: &RequestHeader) -> Option<String> {
+pub(crate) fn host_of(req: &RequestHeader) -> Option<String> {
     let raw = req.uri.host().map(str::to_owned).or_else(|| {
         req.headers
             .get("host")
@@ -90,6 +90,12 @@ fn cookie(req: &RequestHeader, name: &str) -> CookieValue {
     )
 }
 
+/// The language of the gateway's own pages for this request. Only error pages need it, so the
+/// forwarding path never parses the cookie for it.
+fn page_lang(req: &RequestHeader) -> Lang {
+    Lang::parse(cookie(req, cookies::LANG).one()).unwrap_or(Lang::Ja)
+}
+
 fn bad_request(lang: Lang, reason: &'static str) -> Reply {
     let t = lang.texts();
     Reply::html(
@@ -107,7 +113,6 @@ impl Proxy {
         ctx.client = session.client_addr().and_then(|a| a.as_inet()).copied();
         let req = session.req_header();
         ctx.host = host_of(req);
-        let lang = Lang::parse(cookie(req, cookies::LANG).one()).unwrap_or(Lang::Ja);
 
         let header_bytes: usize = req
             .headers
@@ -123,11 +128,11 @@ impl Proxy {
             ));
         }
         if req.headers.get_all("host").iter().count() > 1 {
-            return Step::Reply(bad_request(lang, "duplicate_host"));
+            return Step::Reply(bad_request(page_lang(req), "duplicate_host"));
         }
         let path = match RequestPath::parse(req.uri.path()) {
             Ok(p) => p,
-            Err(e) => return Step::Reply(bad_request(lang, e.reason())),
+            Err(e) => return Step::Reply(bad_request(page_lang(req), e.reason())),
         };
 
         if endpoints::is_endpoint(path.as_str()) {
@@ -187,13 +192,7 @@ impl Proxy {
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "session lookup failed");
-                        let t = lang.texts();
-                        return Step::Reply(Reply::html(
-                            503,
-                            pages::message(lang, t.unavailable_title, t.unavailable_body, None),
-                            Decision::Deny,
-                            "session_store_error",
-                        ));
+                        return Step::Reply(Reply::store_unavailable(page_lang(req)));
                     }
                 },
             },
@@ -245,6 +244,7 @@ impl Proxy {
                 ..Reply::text(401, "", Decision::Deny, reason)
             }),
             Verdict::Deny { status, reason } => {
+                let lang = page_lang(req);
                 let t = lang.texts();
                 let (title, body) = if status == 403 {
                     (t.forbidden_title, t.forbidden_body)
@@ -293,52 +293,6 @@ impl Proxy {
                 }
                 Ok(true)
             }
-        }
-    }
-
-    fn assertion_for(&self, live: &LiveSession, audience: &str) -> Option<Arc<str>> {
-        let signer = &self.state.signer;
-        let at = now();
-        let half_life = i64::try_from(signer.lifetime().as_secs() / 2).unwrap_or(0);
-        if let Some(token) = live.cached_assertion(at - half_life) {
-            return Some(token);
-        }
-        let claims = Claims {
-            iss: String::new(),
-            aud: audience.to_owned(),
-            sub: live.identity.user.clone(),
-            iat: at,
-            nbf: at,
-            exp: at,
-            name: live.identity.name.clone(),
-            mail: live.identity.mail.clone(),
-            dept: live.identity.department.clone(),
-            groups: live.identity.groups.clone(),
-            amr: live.identity.method,
-            sid: live.key.as_str().to_owned(),
-            csrf: live.csrf.clone(),
-            apps: live.apps.clone(),
-        };
-        match signer.sign(claims) {
-            Ok(token) => {
-                let token: Arc<str> = Arc::from(token);
-                live.cache_assertion(at, token.clone());
-                Some(token)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot sign assertion");
-                None
-            }
-        }
-    }
-}
-
-impl CookieValue {
-    /// The value when sent exactly once.
-    pub fn one(&self) -> Option<&str> {
-        match self {
-            CookieValue::One(v) => Some(v),
-            _ => None,
         }
     }
 }
@@ -469,8 +423,8 @@ impl ProxyHttp for Proxy {
         match route.identity {
             IdentityMode::Assertion => {
                 let audience = route.audience.as_deref().unwrap_or("yakuba-app");
-                let token = self
-                    .assertion_for(live, audience)
+                let token = live
+                    .assertion(&self.state.signer, audience, now())
                     .ok_or_else(|| Error::explain(ErrorType::InternalError, "no assertion"))?;
                 upstream.insert_header(sso::assertion::HEADER, &*token)?;
             }
@@ -514,8 +468,7 @@ impl ProxyHttp for Proxy {
         if code >= 500 {
             ctx.decision = Decision::Allow;
             ctx.reason = "upstream_failed";
-            let lang =
-                Lang::parse(cookie(session.req_header(), cookies::LANG).one()).unwrap_or(Lang::Ja);
+            let lang = page_lang(session.req_header());
             let t = lang.texts();
             let name = ctx
                 .route
@@ -564,54 +517,6 @@ impl ProxyHttp for Proxy {
             ),
             ..Record::new(Kind::Request, ctx.decision, ctx.reason)
         });
-    }
-}
-
-/// The plain-HTTP listener: every request is sent to HTTPS.
-pub struct RedirectToHttps {
-    /// The HTTPS port browsers should use.
-    pub https_port: u16,
-}
-
-#[async_trait]
-impl ProxyHttp for RedirectToHttps {
-    type CTX = ();
-
-    fn new_ctx(&self) {}
-
-    async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> Result<bool> {
-        let req = session.req_header();
-        let host = host_of(req).unwrap_or_else(|| "localhost".to_owned());
-        let host = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        let path = match RequestPath::parse(req.uri.path()) {
-            Ok(_) => req
-                .uri
-                .path_and_query()
-                .map_or("/", |pq| pq.as_str())
-                .to_owned(),
-            Err(_) => "/".to_owned(),
-        };
-        let location = if self.https_port == 443 {
-            format!("https://{host}{path}")
-        } else {
-            format!("https://{host}:{}{path}", self.https_port)
-        };
-        let mut resp = ResponseHeader::build(308, Some(2))?;
-        resp.insert_header("location", location)?;
-        resp.insert_header("content-length", "0")?;
-        session.write_response_header(Box::new(resp), true).await?;
-        Ok(true)
-    }
-
-    async fn upstream_peer(&self, _session: &mut Session, _ctx: &mut ()) -> Result<Box<HttpPeer>> {
-        Err(Error::explain(
-            ErrorType::InternalError,
-            "the HTTP listener never proxies",
-        ))
     }
 }
 

@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use sqlx::SqlitePool;
-use sso::{AppLink, Identity, SessionId, SessionKey, SessionKeyer, SessionRules, SessionState};
+use sso::{
+    AppLink, AssertionSigner, Claims, Identity, SessionId, SessionKey, SessionKeyer, SessionRules,
+    SessionState,
+};
 
 use crate::routing::RouteTable;
 use crate::store;
@@ -31,7 +34,7 @@ pub struct LiveSession {
     last_seen: AtomicI64,
     flushed_seen: AtomicI64,
     /// The last assertion signed for this session, reused until half its lifetime is gone.
-    assertion: Mutex<Option<(i64, Arc<str>)>>,
+    assertion: Mutex<Option<CachedAssertion>>,
 }
 
 impl LiveSession {
@@ -40,21 +43,64 @@ impl LiveSession {
         self.last_seen.load(Ordering::Relaxed)
     }
 
-    /// A cached assertion issued at or after `fresh_after`, if any.
-    pub fn cached_assertion(&self, fresh_after: i64) -> Option<Arc<str>> {
-        let guard = self.assertion.lock().ok()?;
-        guard
-            .as_ref()
-            .filter(|(issued, _)| *issued >= fresh_after)
-            .map(|(_, token)| token.clone())
-    }
-
-    /// Keep `token`, issued at `issued`, for later requests.
-    pub fn cache_assertion(&self, issued: i64, token: Arc<str>) {
-        if let Ok(mut guard) = self.assertion.lock() {
-            *guard = Some((issued, token));
+    /// The identity assertion for `audience`, signed at most half a lifetime ago: reused from
+    /// the cache when fresh, signed anew (once per half lifetime) otherwise.
+    pub fn assertion(
+        &self,
+        signer: &AssertionSigner,
+        audience: &str,
+        now: i64,
+    ) -> Option<Arc<str>> {
+        let half_life = i64::try_from(signer.lifetime().as_secs() / 2).unwrap_or(0);
+        if let Ok(cache) = self.assertion.lock()
+            && let Some(cached) = cache.as_ref()
+            && cached.audience == audience
+            && cached.issued >= now - half_life
+        {
+            return Some(cached.token.clone());
+        }
+        let claims = Claims {
+            iss: String::new(),
+            aud: audience.to_owned(),
+            sub: self.identity.user.clone(),
+            iat: now,
+            nbf: now,
+            exp: now,
+            name: self.identity.name.clone(),
+            mail: self.identity.mail.clone(),
+            dept: self.identity.department.clone(),
+            groups: self.identity.groups.clone(),
+            amr: self.identity.method,
+            sid: self.key.as_str().to_owned(),
+            csrf: self.csrf.clone(),
+            apps: self.apps.clone(),
+        };
+        match signer.sign(claims) {
+            Ok(token) => {
+                let token: Arc<str> = Arc::from(token);
+                if let Ok(mut cache) = self.assertion.lock() {
+                    *cache = Some(CachedAssertion {
+                        audience: audience.to_owned(),
+                        issued: now,
+                        token: token.clone(),
+                    });
+                }
+                Some(token)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign assertion");
+                None
+            }
         }
     }
+}
+
+/// The last assertion signed for a session.
+#[derive(Debug)]
+struct CachedAssertion {
+    audience: String,
+    issued: i64,
+    token: Arc<str>,
 }
 
 /// A session as an administrator sees it: never the id, only its keyed hash.
@@ -395,6 +441,31 @@ mod tests {
         };
         assert!(s.end(&live.key).await.unwrap());
         assert!(matches!(s.lookup(&id).await.unwrap(), Lookup::Unknown));
+    }
+
+    #[tokio::test]
+    async fn assertions_are_reused_within_half_a_lifetime_and_per_audience_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = sessions(dir.path(), 600).await;
+        let (_, live) = s.create(yamada()).await.unwrap();
+        let (private, _) = sso::assertion::generate_ed25519_pem().unwrap();
+        let key = dir.path().join("assertion.key");
+        std::fs::write(&key, private).unwrap();
+        let signer = AssertionSigner::from_file(&key, Duration::from_secs(60)).unwrap();
+        let first = live.assertion(&signer, "yakuba-app", 1000).unwrap();
+        assert!(Arc::ptr_eq(
+            &first,
+            &live.assertion(&signer, "yakuba-app", 1030).unwrap()
+        ));
+        assert!(!Arc::ptr_eq(
+            &first,
+            &live.assertion(&signer, "yakuba-app", 1031).unwrap()
+        ));
+        let other = live.assertion(&signer, "another-app", 1031).unwrap();
+        assert_ne!(
+            &*other,
+            &*live.assertion(&signer, "yakuba-app", 1031).unwrap()
+        );
     }
 
     #[tokio::test]

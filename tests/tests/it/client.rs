@@ -101,3 +101,20 @@ pub async fn get(sys: &System, path: &str, cookie: Option<&str>) -> reqwest::Res
     }
     req.send().await.unwrap()
 }
+
+/// POST a form to `path` with the cookie header, as a browser form submission.
+pub async fn post_form(
+    sys: &System,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    sys.client()
+        .unwrap()
+        .post(sys.url(path))
+        .header(COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}

@@ -3,7 +3,7 @@
 use harness::system::{LOCAL_PASSWORD, System, SystemOptions};
 use reqwest::header::{COOKIE, LOCATION};
 
-use crate::client::{self, get, hidden, login, session_cookie};
+use crate::client::{self, get, hidden, login, post_form, session_cookie};
 
 #[tokio::test]
 async fn without_a_session_browsers_are_sent_to_login_and_api_calls_get_401() {
@@ -170,27 +170,11 @@ async fn after_logout_the_old_cookie_no_longer_works() {
         hidden(&portal, "csrf").expect("portal has a logout form with the session's CSRF token");
 
     // A logout without the token is refused and the session survives.
-    let forged = sys
-        .client()
-        .unwrap()
-        .post(sys.url("/.yakuba/logout"))
-        .header(COOKIE, &cookie)
-        .form(&[("csrf", "x")])
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(&sys, "/.yakuba/logout", &cookie, &[("csrf", "x")]).await;
     assert_eq!(forged.status(), 403);
     assert_eq!(get(&sys, "/", Some(&cookie)).await.status(), 200);
 
-    let out = sys
-        .client()
-        .unwrap()
-        .post(sys.url("/.yakuba/logout"))
-        .header(COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let out = post_form(&sys, "/.yakuba/logout", &cookie, &[("csrf", csrf.as_str())]).await;
     assert_eq!(out.status(), 303);
     assert_eq!(out.headers()[LOCATION], "/.yakuba/login?logged_out=1");
     let after = get(&sys, "/", Some(&cookie)).await;
@@ -339,31 +323,27 @@ async fn an_administrator_lists_a_users_sessions_and_ends_one() {
     let key = hidden(&html, "key").unwrap();
     let csrf = hidden(&html, "csrf").unwrap();
 
-    let forged = sys
-        .client()
-        .unwrap()
-        .post(sys.url("/.yakuba/admin/sessions/end"))
-        .header(COOKIE, &admin)
-        .form(&[("csrf", "nope"), ("key", key.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(
+        &sys,
+        "/.yakuba/admin/sessions/end",
+        &admin,
+        &[("csrf", "nope"), ("key", key.as_str())],
+    )
+    .await;
     assert_eq!(forged.status(), 403);
     assert_eq!(get(&sys, "/", Some(&victim)).await.status(), 200);
 
-    let ended = sys
-        .client()
-        .unwrap()
-        .post(sys.url("/.yakuba/admin/sessions/end"))
-        .header(COOKIE, &admin)
-        .form(&[
+    let ended = post_form(
+        &sys,
+        "/.yakuba/admin/sessions/end",
+        &admin,
+        &[
             ("csrf", csrf.as_str()),
             ("key", key.as_str()),
             ("user", "yamada"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(ended.status(), 303);
     assert_eq!(get(&sys, "/", Some(&victim)).await.status(), 302);
     assert_eq!(get(&sys, "/", Some(&admin)).await.status(), 200);
@@ -390,13 +370,6 @@ async fn the_concurrent_session_limit_refuses_another_login_with_a_clear_message
     // After logging out the first, a new login works.
     let portal = get(&sys, "/", Some(&first)).await.text().await.unwrap();
     let csrf = hidden(&portal, "csrf").unwrap();
-    sys.client()
-        .unwrap()
-        .post(sys.url("/.yakuba/logout"))
-        .header(COOKIE, &first)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    post_form(&sys, "/.yakuba/logout", &first, &[("csrf", csrf.as_str())]).await;
     assert_eq!(login(&sys, "yamada", LOCAL_PASSWORD).await.status, 303);
 }
