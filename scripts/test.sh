@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_rust
-ensure_packages build-essential cmake pkg-config slapd ldap-utils postgresql
+ensure_packages build-essential cmake pkg-config slapd ldap-utils postgresql samba samba-ad-dc ldb-tools
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --workspace --bins --locked

@@ -141,6 +141,7 @@ fn run(path: &Path) -> anyhow::Result<()> {
         state.clone(),
         config.session.revalidate_interval,
     ));
+    runtime.spawn(sync_sessions(state.clone(), config.session.sync_interval));
 
     let conf = ServerConf {
         threads: config.server.threads,
@@ -214,10 +215,18 @@ async fn build_state(
             .with_context(|| format!("route {}: bad upstream address", route.id))?;
         balancers.push(Arc::new(lb));
     }
-    let db_path = config.path(&config.session.database);
-    let pool = store::open(&db_path)
+    let location = match &config.session.postgres_url_file {
+        Some(file) => {
+            let file = config.path(file);
+            let url = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            store::StoreLocation::Postgres(url.trim().to_owned())
+        }
+        None => store::StoreLocation::Sqlite(config.path(&config.session.database)),
+    };
+    let pool = store::open(&location)
         .await
-        .with_context(|| format!("cannot open the session store {}", db_path.display()))?;
+        .with_context(|| format!("cannot open the session store {location}"))?;
     let sessions = Arc::new(sessions::Sessions::new(
         pool,
         secrets.keyer,
@@ -274,7 +283,12 @@ async fn build_state(
         ),
         failure_delay: config.login.failure_delay,
         max_sessions_per_user: config.session.max_per_user,
-        admin_groups: config.admin.groups.clone(),
+        admin_groups: config
+            .admin
+            .groups
+            .iter()
+            .map(|g| sso::dn::normalise_group(g).unwrap_or_else(|_| g.clone()))
+            .collect(),
         routes,
     })
 }
@@ -296,6 +310,23 @@ async fn maintain(state: Arc<state::GatewayState>) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "session maintenance failed"),
+        }
+    }
+}
+
+/// Drop cached sessions that any gateway sharing the store ended or changed, forever. Each
+/// round looks back over the previous interval plus a margin for clock differences between
+/// gateways; dropping is idempotent, so overlapping windows do no harm.
+async fn sync_sessions(state: Arc<state::GatewayState>, interval: Duration) {
+    const CLOCK_MARGIN: i64 = 10;
+    let lookback = i64::try_from(interval.as_secs()).unwrap_or(60) + 1 + CLOCK_MARGIN;
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let since = sessions::now() - lookback;
+        if let Err(e) = state.sessions.sync(since).await {
+            tracing::warn!(error = %e, "reading session events failed");
         }
     }
 }

@@ -132,7 +132,12 @@ impl Route {
             audience: s.audience.clone(),
             headers: s.headers.clone(),
             tile: s.tile,
-            allow_groups: s.allow_groups.clone(),
+            // Validation has checked that every DN parses.
+            allow_groups: s
+                .allow_groups
+                .iter()
+                .map(|g| sso::dn::normalise_group(g).unwrap_or_else(|_| g.clone()))
+                .collect(),
         }
     }
 

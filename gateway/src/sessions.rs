@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use sso::{
     AppLink, AssertionSigner, Claims, Identity, SessionId, SessionKey, SessionKeyer, SessionRules,
     SessionState,
@@ -153,7 +153,7 @@ pub enum SessionError {
 
 /// All sessions of this gateway.
 pub struct Sessions {
-    pool: SqlitePool,
+    pool: AnyPool,
     keyer: SessionKeyer,
     rules: SessionRules,
     routes: Arc<RouteTable>,
@@ -168,7 +168,7 @@ pub fn now() -> i64 {
 impl Sessions {
     /// A session service over `pool`.
     pub fn new(
-        pool: SqlitePool,
+        pool: AnyPool,
         keyer: SessionKeyer,
         rules: SessionRules,
         routes: Arc<RouteTable>,
@@ -188,7 +188,7 @@ impl Sessions {
     }
 
     /// The store (for readiness checks).
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -258,10 +258,21 @@ impl Sessions {
             }
         };
         let at = now();
-        match self
+        let mut state = self
             .rules
-            .state(session.created_at, session.last_seen(), at)
-        {
+            .state(session.created_at, session.last_seen(), at);
+        if state != SessionState::Live {
+            // Another gateway sharing the store may have seen the session more recently.
+            if let Some(row) = store::load_session(&self.pool, key.as_str()).await? {
+                session
+                    .last_seen
+                    .fetch_max(row.last_seen, Ordering::Relaxed);
+                state = self
+                    .rules
+                    .state(session.created_at, session.last_seen(), at);
+            }
+        }
+        match state {
             SessionState::Live => {
                 session.last_seen.fetch_max(at, Ordering::Relaxed);
                 Ok(Lookup::Live(session))
@@ -278,7 +289,7 @@ impl Sessions {
         if let Ok(mut cache) = self.cache.write() {
             cache.remove(key);
         }
-        Ok(store::delete_session(&self.pool, key.as_str()).await?)
+        Ok(store::delete_session(&self.pool, key.as_str(), now()).await?)
     }
 
     fn cutoffs(&self, at: i64) -> (i64, i64) {
@@ -323,8 +334,8 @@ impl Sessions {
         key: &SessionKey,
         identity: Identity,
     ) -> Result<(), SessionError> {
-        store::update_identity(&self.pool, key.as_str(), &serde_json::to_string(&identity)?)
-            .await?;
+        let stored = serde_json::to_string(&identity)?;
+        store::update_identity(&self.pool, key.as_str(), &stored, now()).await?;
         if let Ok(mut cache) = self.cache.write()
             && let Some(old) = cache.get(key).cloned()
         {
@@ -341,6 +352,24 @@ impl Sessions {
             cache.insert(key.clone(), fresh);
         }
         Ok(())
+    }
+
+    /// Drop cached sessions that any gateway sharing the store ended or changed at or after
+    /// `since` (Unix seconds): the next request reads them from the store again. Returns how
+    /// many cached sessions were dropped.
+    pub async fn sync(&self, since: i64) -> Result<usize, SessionError> {
+        // Dropped sessions are read back from the store: it must have their last use.
+        self.flush().await?;
+        let keys = store::events_since(&self.pool, since).await?;
+        let mut dropped = 0;
+        if let Ok(mut cache) = self.cache.write() {
+            for key in keys {
+                if cache.remove(&SessionKey::from_stored(key)).is_some() {
+                    dropped += 1;
+                }
+            }
+        }
+        Ok(dropped)
     }
 
     /// Write last-use times that changed since the previous flush.
@@ -367,7 +396,9 @@ impl Sessions {
         self.flush().await?;
         let at = now();
         let (idle, absolute) = self.cutoffs(at);
-        let gone = store::delete_expired(&self.pool, idle, absolute).await?;
+        let gone = store::delete_expired(&self.pool, idle, absolute, at).await?;
+        // Other gateways poll events every few seconds; an hour of them is plenty.
+        store::prune_events(&self.pool, at - 3600).await?;
         let mut ended = Vec::with_capacity(gone.len());
         if let Ok(mut cache) = self.cache.write() {
             for (key, user) in gone {
@@ -389,7 +420,9 @@ mod tests {
     use std::time::Duration;
 
     async fn sessions(dir: &std::path::Path, idle: u64) -> Sessions {
-        let pool = store::open(&dir.join("gw.db")).await.unwrap();
+        let pool = store::open(&store::StoreLocation::Sqlite(dir.join("gw.db")))
+            .await
+            .unwrap();
         Sessions::new(
             pool,
             SessionKeyer::new(&[3u8; 32]).unwrap(),

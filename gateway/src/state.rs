@@ -96,12 +96,7 @@ impl GatewayState {
             return Err(failure("unknown_user"));
         };
         ldap.authenticate(login, password).await.map_err(|e| {
-            if !matches!(
-                e,
-                sso::ldap::LdapError::InvalidCredentials
-                    | sso::ldap::LdapError::UnknownUser
-                    | sso::ldap::LdapError::Disabled
-            ) {
+            if !e.is_user_error() {
                 tracing::warn!(error = %e, "directory login failed");
             }
             LoginFailure {

@@ -10,6 +10,8 @@ pub enum AuthMethod {
     Local,
     /// A bind against an LDAP directory or Active Directory.
     Ldap,
+    /// An OpenID Connect login at an external identity provider.
+    Oidc,
 }
 
 impl AuthMethod {
@@ -18,6 +20,7 @@ impl AuthMethod {
         match self {
             AuthMethod::Local => "local",
             AuthMethod::Ldap => "ldap",
+            AuthMethod::Oidc => "oidc",
         }
     }
 }
@@ -35,7 +38,8 @@ pub struct Identity {
     /// Department name as the directory spells it ("総務課").
     #[serde(default)]
     pub department: Option<String>,
-    /// Group names (or DNs) the user belongs to.
+    /// Groups the user belongs to: normalised DNs (see [`crate::dn`]) for directory groups,
+    /// plain names for local accounts and IdP claims.
     #[serde(default)]
     pub groups: Vec<String>,
     /// How the user logged in.
@@ -43,8 +47,17 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Whether the user is a member of `group` (exact, case-insensitive comparison).
+    /// Whether the user is a member of `group`, given as [`crate::dn::normalise_group`] made
+    /// it: a DN is compared whole in its normal form (never by its first RDN), a plain name
+    /// exactly, ignoring ASCII case. Directory groups are stored normalised, so this is a
+    /// plain comparison on the request path.
     pub fn in_group(&self, group: &str) -> bool {
-        self.groups.iter().any(|g| g.eq_ignore_ascii_case(group))
+        if crate::dn::looks_like_dn(group) {
+            self.groups.iter().any(|g| g == group)
+        } else {
+            self.groups
+                .iter()
+                .any(|g| !crate::dn::looks_like_dn(g) && g.eq_ignore_ascii_case(group))
+        }
     }
 }

@@ -5,9 +5,11 @@
 //! assertion) and the binaries adapt them to their frameworks.
 
 pub mod assertion;
+pub mod dn;
 pub mod identity;
 pub mod ldap;
 pub mod local;
+pub mod oidc;
 pub mod redirect;
 pub mod session;
 

@@ -10,24 +10,32 @@ const MAX_LEN: usize = 2048;
 /// Only path-absolute references are accepted: they start with a single `/`, and contain no
 /// backslash, no control or whitespace character and nothing a browser could read as a
 /// scheme or an authority (`//host`, `/\host`).
+///
+/// The path part (before `?` or `#`) must also be one the gateway itself would serve (see
+/// `RequestPath` there): no `.`, `..` or empty segment, and no percent-encoded `/`, `\`, `.`
+/// or control character. A browser normalises `/.//evil` to the path `//evil`, and a server
+/// that decodes `/%2f%2fevil` or `/%09/evil` once sees `//evil`; either is a single relative
+/// redirect (a trailing-slash fix, an upstream's own login) away from leaving the site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SafeReturnPath(String);
 
 impl SafeReturnPath {
     /// Accept `raw` only if it is a safe same-origin path.
     pub fn parse(raw: &str) -> Option<SafeReturnPath> {
-        let bytes = raw.as_bytes();
-        let safe = !raw.is_empty()
-            && raw.len() <= MAX_LEN
-            && bytes[0] == b'/'
-            && bytes.get(1) != Some(&b'/')
+        let path = &raw[..raw.find(['?', '#']).unwrap_or(raw.len())];
+        let safe = raw.len() <= MAX_LEN
+            && raw.starts_with('/')
             && !raw.contains('\\')
             && !raw.chars().any(|c| c.is_control() || c.is_whitespace())
-            // An encoded slash or backslash right after the first one would be decoded by
-            // some browsers into a protocol-relative URL.
-            && !raw.to_ascii_lowercase().starts_with("/%2f")
-            && !raw.to_ascii_lowercase().starts_with("/%5c");
-        safe.then(|| SafeReturnPath(raw.to_owned()))
+            && segments_are_plain(path)
+            && !has_structural_escape(path);
+        // Non-ASCII characters are percent-encoded so that the value is valid in a
+        // `Location` header (browsers encode them the same way when they follow it).
+        safe.then(|| {
+            SafeReturnPath(
+                percent_encoding::utf8_percent_encode(raw, percent_encoding::CONTROLS).to_string(),
+            )
+        })
     }
 
     /// Parse, falling back to the portal root for anything unsafe or missing.
@@ -47,6 +55,36 @@ impl SafeReturnPath {
     }
 }
 
+/// Whether every segment of `path` (which starts with `/`) is a real name: no `.` or `..`,
+/// and no empty segment except a trailing one (`/denkessai/`). This also refuses `//host`.
+fn segments_are_plain(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let last = segments.len().saturating_sub(1);
+    segments
+        .iter()
+        .enumerate()
+        .all(|(i, segment)| !matches!(*segment, "." | "..") && (i == last || !segment.is_empty()))
+}
+
+/// Whether `path` percent-encodes a byte that changes its structure once decoded: `/`, `\`,
+/// `.` (browsers read `%2e` as a dot segment too) or an ASCII control character (which URL
+/// parsers drop, so `/%09/evil` becomes `//evil`).
+fn has_structural_escape(path: &str) -> bool {
+    path.as_bytes().windows(3).any(|w| {
+        let decoded = match w {
+            [b'%', hi, lo] => hex_digit(*hi).zip(hex_digit(*lo)).map(|(h, l)| h << 4 | l),
+            _ => None,
+        };
+        decoded.is_some_and(|b| matches!(b, b'/' | b'\\' | b'.') || b.is_ascii_control())
+    })
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
 impl fmt::Display for SafeReturnPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -64,6 +102,7 @@ mod tests {
             "/portal",
             "/denkessai/list?page=2&q=%E6%B1%BA",
             "/a/b#frag",
+            "/denkessai/",
         ] {
             assert_eq!(
                 SafeReturnPath::parse(ok).map(|p| p.0),
@@ -71,6 +110,11 @@ mod tests {
                 "{ok}"
             );
         }
+        // Non-ASCII is carried percent-encoded, ready for a `Location` header.
+        assert_eq!(
+            SafeReturnPath::parse("/ja/掲示板?next=//elsewhere#../x").map(|p| p.0),
+            Some("/ja/%E6%8E%B2%E7%A4%BA%E6%9D%BF?next=//elsewhere#../x".to_owned())
+        );
     }
 
     #[test]
@@ -88,6 +132,12 @@ mod tests {
             "/a\r\nSet-Cookie: x=1",
             "/a b",
             "/\tx",
+            "/.//evil.example",
+            "/a/..//evil.example",
+            "/%2e%2e//evil.example",
+            "/%09/evil.example",
+            "/a%2F%2Fevil.example",
+            "/a//b",
         ] {
             assert_eq!(SafeReturnPath::parse(bad), None, "{bad:?}");
         }

@@ -25,6 +25,9 @@ pub struct LdapTarget {
     pub bind_password: String,
     /// Base DN.
     pub base_dn: String,
+    /// The whole `[ldap]` section to use instead of the slapd-shaped one built from the
+    /// fields above (its `bind_password_file` must be `"ldap.password"`).
+    pub section: Option<String>,
 }
 
 /// What to start.
@@ -40,6 +43,18 @@ pub struct SystemOptions {
     pub max_sessions: Option<u32>,
     /// `session.revalidate_interval` (default 5m).
     pub revalidate_interval: Option<String>,
+    /// Keep sessions in this shared PostgreSQL store (with this session secret), as several
+    /// gateways of one installation do.
+    pub shared_sessions: Option<SharedSessions>,
+}
+
+/// A session store shared by several gateways.
+#[derive(Debug, Clone)]
+pub struct SharedSessions {
+    /// `postgres://` URL of the database.
+    pub postgres_url: String,
+    /// The session secret every gateway of the installation has.
+    pub secret: String,
 }
 
 impl SystemOptions {
@@ -75,6 +90,10 @@ fn loopback(port: u16) -> SocketAddr {
 fn gateway_toml(s: &System, opts: &SystemOptions, hash: &str) -> String {
     let ldap = match &opts.ldap {
         None => String::new(),
+        Some(LdapTarget {
+            section: Some(section),
+            ..
+        }) => section.clone(),
         Some(l) => format!(
             r#"
 [ldap]
@@ -110,6 +129,7 @@ idle_timeout = "{idle}"
 absolute_timeout = "10h"
 max_per_user = {max_sessions}
 revalidate_interval = "{revalidate}"
+{shared}
 [[local_accounts]]
 user = "yamada"
 password_hash = "{hash}"
@@ -150,7 +170,7 @@ path_prefix = "/zaimu/"
 upstreams = ["{l1}"]
 identity = "headers"
 tile = true
-allow_groups = ["zaimu-users", "all-staff"]
+allow_groups = ["zaimu-users", "cn=all-staff,ou=groups,dc=yakuba,dc=test"]
 headers = [{{ name = "X-Zaimu-User", value = "user" }}]
 {extra}
 "#,
@@ -164,6 +184,11 @@ headers = [{{ name = "X-Zaimu-User", value = "user" }}]
         extra = opts.extra_gateway_toml,
         max_sessions = opts.max_sessions.unwrap_or(0),
         revalidate = opts.revalidate_interval.as_deref().unwrap_or("5m"),
+        shared = if opts.shared_sessions.is_some() {
+            "postgres_url_file = \"session.pg\"\nsync_interval = \"1s\""
+        } else {
+            ""
+        },
     )
 }
 
@@ -205,6 +230,13 @@ impl System {
         std::fs::write(&system.gateway_config, gateway_toml(&system, &opts, &hash))?;
         if let Some(l) = &opts.ldap {
             std::fs::write(data.join("ldap.password"), format!("{}\n", l.bind_password))?;
+        }
+        if let Some(shared) = &opts.shared_sessions {
+            std::fs::write(
+                data.join("session.pg"),
+                format!("{}\n", shared.postgres_url),
+            )?;
+            std::fs::write(data.join("session.secret"), format!("{}\n", shared.secret))?;
         }
         let app_config = system.dir.path().join("app.toml");
         std::fs::write(&app_config, app_toml(&system))?;

@@ -92,8 +92,16 @@ fn default_hostnames() -> Vec<String> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SessionSection {
-    /// SQLite file of the session store.
+    /// SQLite file of the session store (one gateway).
     pub database: PathBuf,
+    /// File holding a `postgres://` URL: sessions are kept in that PostgreSQL database
+    /// instead, shared by every gateway configured with it, so that logouts and revocations
+    /// on one gateway reach the others within `sync_interval`.
+    pub postgres_url_file: Option<PathBuf>,
+    /// How often cached sessions are checked against ends and changes made by other
+    /// gateways sharing the store.
+    #[serde(deserialize_with = "duration")]
+    pub sync_interval: Duration,
     /// Secret that keys session hashes and CSRF tokens (generated when missing).
     pub secret_file: PathBuf,
     /// A session unused this long ends.
@@ -114,6 +122,8 @@ impl Default for SessionSection {
     fn default() -> Self {
         SessionSection {
             database: "gateway.db".into(),
+            postgres_url_file: None,
+            sync_interval: Duration::from_secs(2),
             secret_file: "session.secret".into(),
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(10 * 3600),
@@ -387,6 +397,9 @@ impl GatewayConfig {
         if self.session.idle_timeout.is_zero() {
             problem("session.idle_timeout".into(), "must be longer than zero");
         }
+        if self.session.sync_interval < Duration::from_secs(1) {
+            problem("session.sync_interval".into(), "must be at least 1s");
+        }
         if self.session.revalidate_interval < Duration::from_secs(1) {
             problem("session.revalidate_interval".into(), "must be at least 1s");
         }
@@ -411,6 +424,11 @@ impl GatewayConfig {
         }
         if self.routes.is_empty() {
             problem("routes".into(), "at least one route is needed");
+        }
+        for (i, g) in self.admin.groups.iter().enumerate() {
+            if let Err(e) = sso::dn::normalise_group(g) {
+                problem(format!("admin.groups[{i}]"), &e.to_string());
+            }
         }
         let mut ids = HashSet::new();
         let mut matches = HashSet::new();
@@ -444,6 +462,11 @@ impl GatewayConfig {
             }
             if r.upstreams.is_empty() {
                 problem(key("upstreams"), "at least one address is needed");
+            }
+            for (j, g) in r.allow_groups.iter().enumerate() {
+                if let Err(e) = sso::dn::normalise_group(g) {
+                    problem(format!("routes[{i}].allow_groups[{j}]"), &e.to_string());
+                }
             }
             for (j, u) in r.upstreams.iter().enumerate() {
                 if u.parse::<SocketAddr>().is_err() {

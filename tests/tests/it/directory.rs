@@ -18,6 +18,7 @@ fn with_directory_revalidating_every(interval: &str) -> (Slapd, System) {
             bind_dn: ldap.admin_dn.clone(),
             bind_password: ldap.admin_password.clone(),
             base_dn: ldap.base_dn.clone(),
+            section: None,
         }),
         ..SystemOptions::default()
     })
@@ -166,7 +167,7 @@ mod tls {
     use std::time::Duration;
 
     use harness::slapd::{self, Slapd};
-    use sso::ldap::{LdapAttributes, LdapDirectory, LdapError, LdapSettings};
+    use sso::ldap::{LdapDirectory, LdapError, LdapSettings};
 
     struct Pki {
         dir: tempfile::TempDir,
@@ -196,20 +197,18 @@ mod tls {
     }
 
     fn settings(url: &str, starttls: bool, ca: &Path, ldap: &Slapd) -> LdapSettings {
-        LdapSettings {
-            urls: vec![url.to_owned()],
-            starttls,
-            ca_file: Some(ca.to_path_buf()),
-            bind_dn: ldap.admin_dn.clone(),
-            bind_password: ldap.admin_password.clone(),
-            user_base: slapd::PEOPLE_DN.to_owned(),
-            user_filter: "(uid={login})".to_owned(),
-            group_base: Some(slapd::GROUPS_DN.to_owned()),
-            group_filter: "(&(objectClass=groupOfNames)(member={dn}))".to_owned(),
-            group_name_attr: "cn".to_owned(),
-            attributes: LdapAttributes::default(),
-            timeout: Duration::from_secs(3),
-        }
+        let mut s = LdapSettings::new(
+            vec![url.to_owned()],
+            &ldap.admin_dn,
+            slapd::PEOPLE_DN,
+            "(uid={login})",
+        );
+        s.starttls = starttls;
+        s.ca_file = Some(ca.to_path_buf());
+        s.bind_password = ldap.admin_password.clone();
+        s.group_base = Some(slapd::GROUPS_DN.to_owned());
+        s.timeout = Duration::from_secs(3);
+        s
     }
 
     #[tokio::test]
@@ -232,7 +231,7 @@ mod tls {
         assert_eq!(who.name, slapd::SUZUKI.display_name);
         assert_eq!(who.department.as_deref(), Some(slapd::SUZUKI.department));
         assert!(
-            who.groups.iter().any(|g| g == "all-staff"),
+            who.in_group("cn=all-staff,ou=groups,dc=yakuba,dc=test"),
             "{:?}",
             who.groups
         );
@@ -244,7 +243,7 @@ mod tls {
             .await
             .unwrap();
         assert_eq!(who.name, slapd::TANAKA.display_name);
-        assert!(who.groups.iter().any(|g| g == "soumu-staff"));
+        assert!(who.in_group("cn=soumu-staff,ou=groups,dc=yakuba,dc=test"));
 
         // A server whose certificate the CA file does not vouch for is not trusted.
         let untrusted =
@@ -274,5 +273,46 @@ mod tls {
             .await
             .unwrap();
         assert_eq!(who.user, "tanaka");
+    }
+
+    #[tokio::test]
+    async fn nested_groups_are_expanded_for_directories_that_cannot_do_it_themselves() {
+        // city-hall contains the group all-staff, which contains tanaka; yakusho contains
+        // city-hall, and city-hall contains yakusho back (a cycle must not loop).
+        let extra = format!(
+            "{sample}\n\n\
+             dn: cn=city-hall,{groups}\nobjectClass: groupOfNames\ncn: city-hall\n\
+             member: {all}\nmember: cn=yakusho,{groups}\n\n\
+             dn: cn=yakusho,{groups}\nobjectClass: groupOfNames\ncn: yakusho\n\
+             member: cn=city-hall,{groups}\n",
+            sample = slapd::sample_directory_ldif().trim_end(),
+            groups = slapd::GROUPS_DN,
+            all = slapd::ALL_STAFF_GROUP_DN,
+        );
+        let ldap = Slapd::start(&extra).unwrap();
+        let mut s = settings(&ldap.url, false, Path::new("/nonexistent"), &ldap);
+        s.ca_file = None;
+        let flat = LdapDirectory::new(s.clone()).unwrap();
+        let who = flat
+            .authenticate(slapd::TANAKA.uid, slapd::TANAKA.password)
+            .await
+            .unwrap();
+        assert!(who.in_group(slapd::ALL_STAFF_GROUP_DN));
+        assert!(!who.in_group("cn=city-hall,ou=groups,dc=yakuba,dc=test"));
+
+        s.expand_nested_groups = true;
+        let nested = LdapDirectory::new(s).unwrap();
+        let who = nested
+            .authenticate(slapd::TANAKA.uid, slapd::TANAKA.password)
+            .await
+            .unwrap();
+        for group in ["all-staff", "city-hall", "yakusho", "soumu-staff"] {
+            assert!(
+                who.in_group(&format!("cn={group},ou=groups,dc=yakuba,dc=test")),
+                "{group}: {:?}",
+                who.groups
+            );
+        }
+        assert_eq!(who.groups.len(), 4, "{:?}", who.groups);
     }
 }

@@ -8,8 +8,11 @@
     reason = "test helpers outside #[test] functions should fail loudly too"
 )]
 
+mod active_directory;
 mod bad_input;
 mod client;
 mod directory;
 mod identity;
+mod open_redirect;
 mod sessions;
+mod shared_store;

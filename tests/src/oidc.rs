@@ -1,0 +1,362 @@
+//! A real OpenID provider (panva/oidc-provider under Node, from `tests/oidc-provider/`) on a
+//! free loopback port, a browser-less browser that logs in and out there, and a listener that
+//! catches the back-channel logout tokens the provider sends.
+//!
+//! The provider's npm dependencies are installed once per machine into
+//! `tests/oidc-provider/node_modules` by [`ensure_npm_installed`] (`npm ci`, into a scratch
+//! directory renamed into place, so parallel tests never see half an install).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use serde_json::json;
+
+use crate::process::{ChildGuard, free_port, wait_for_tcp};
+
+mod browser;
+
+pub use browser::{Browser, LogoutTokenCatcher};
+
+/// How long [`OidcProvider::start`] waits for Node to listen.
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Most requests [`Browser`] makes for one login or logout before it gives up.
+const MAX_STEPS: usize = 20;
+
+/// One relying party registered at the provider.
+#[derive(Debug, Clone)]
+pub struct OidcClientSpec {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret` (the client authenticates with HTTP Basic at the token endpoint).
+    pub client_secret: String,
+    /// Registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Registered post-logout redirect URIs.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where the provider POSTs logout tokens (`backchannel_logout_session_required` is on).
+    pub backchannel_logout_uri: Option<String>,
+}
+
+impl OidcClientSpec {
+    /// A client `gateway` with the given redirect URI, a post-logout redirect URI of the same
+    /// origin's `/`, and no back-channel logout.
+    pub fn gateway(redirect_uri: &str) -> OidcClientSpec {
+        let post_logout = reqwest::Url::parse(redirect_uri)
+            .map(|url| url.join("/").map(String::from).unwrap_or_default())
+            .unwrap_or_default();
+        OidcClientSpec {
+            client_id: "gateway".into(),
+            client_secret: "gateway-secret-for-tests-0123456789".into(),
+            redirect_uris: vec![redirect_uri.into()],
+            post_logout_redirect_uris: vec![post_logout],
+            backchannel_logout_uri: None,
+        }
+    }
+}
+
+/// One person who can log in at the provider.
+#[derive(Debug, Clone)]
+pub struct OidcAccount {
+    /// The stable subject identifier (`sub`).
+    pub sub: String,
+    /// The login name, also sent as `preferred_username`.
+    pub login: String,
+    /// The password the login form accepts.
+    pub password: String,
+    /// `name`, in Japanese.
+    pub name: String,
+    /// `email`.
+    pub email: String,
+    /// `department`.
+    pub department: String,
+    /// `groups`.
+    pub groups: Vec<String>,
+}
+
+/// Two clerks: 山田 太郎 (`yamada`, 総務課) and 佐藤 花子 (`sato`, 財政課).
+pub fn sample_accounts() -> Vec<OidcAccount> {
+    vec![
+        OidcAccount {
+            sub: "u-0001".into(),
+            login: "yamada".into(),
+            password: "yamada-pass-1".into(),
+            name: "山田 太郎".into(),
+            email: "yamada@city.yakuba.test".into(),
+            department: "総務課".into(),
+            groups: vec!["soumu-staff".into(), "all-staff".into()],
+        },
+        OidcAccount {
+            sub: "u-0002".into(),
+            login: "sato".into(),
+            password: "sato-pass-2".into(),
+            name: "佐藤 花子".into(),
+            email: "sato@city.yakuba.test".into(),
+            department: "財政課".into(),
+            groups: vec!["all-staff".into()],
+        },
+    ]
+}
+
+/// What [`OidcProvider::start`] serves.
+#[derive(Debug, Clone, Default)]
+pub struct OidcOptions {
+    /// Registered clients.
+    pub clients: Vec<OidcClientSpec>,
+    /// Accounts; [`sample_accounts`] if empty.
+    pub accounts: Vec<OidcAccount>,
+    /// A PEM file of extra CAs the provider trusts when it POSTs logout tokens to https
+    /// endpoints (given to Node as `NODE_EXTRA_CA_CERTS`).
+    pub extra_ca_file: Option<PathBuf>,
+}
+
+/// An RSA signing key as the provider holds it.
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    /// The key id (`kid`) in token headers and the JWKS.
+    pub kid: String,
+    /// The private key as PKCS#8 PEM, for tests that sign their own tokens.
+    pub private_pem: String,
+    /// The private JWK as the provider reads it.
+    jwk: serde_json::Value,
+}
+
+/// Generates a fresh RS256 key with Node (the Rust workspace has no RSA key generator).
+pub fn generate_signing_key(kid: &str) -> anyhow::Result<SigningKey> {
+    let dir = ensure_npm_installed()?;
+    let output = Command::new("node")
+        .arg(dir.join("provider.mjs"))
+        .arg("keygen")
+        .arg(kid)
+        .stdin(Stdio::null())
+        .output()
+        .context("running node (install Node.js 20.19 or later)")?;
+    ensure!(
+        output.status.success(),
+        "provider.mjs keygen failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut generated: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("reading the key provider.mjs printed")?;
+    let private_pem = generated["pem"]
+        .as_str()
+        .context("keygen printed no pem")?
+        .to_owned();
+    Ok(SigningKey {
+        kid: kid.to_owned(),
+        private_pem,
+        jwk: generated["jwk"].take(),
+    })
+}
+
+/// A running oidc-provider at `http://127.0.0.1:PORT`; stopped on drop.
+#[derive(Debug)]
+pub struct OidcProvider {
+    port: u16,
+    issuer: String,
+    key: SigningKey,
+    rotations: u32,
+    extra_ca_file: Option<PathBuf>,
+    // Declared before `dir` so Node stops before its files are removed.
+    guard: Option<ChildGuard>,
+    dir: tempfile::TempDir,
+}
+
+impl OidcProvider {
+    /// Writes the clients, accounts and a fresh signing key to a temporary directory and
+    /// starts the provider on a free port.
+    pub fn start(options: OidcOptions) -> anyhow::Result<OidcProvider> {
+        let dir = tempfile::Builder::new()
+            .prefix("yakuba-oidc-")
+            .tempdir()
+            .context("creating a temporary directory for the OpenID provider")?;
+        let clients: Vec<_> = options.clients.iter().map(client_json).collect();
+        write_json(&dir.path().join("clients.json"), &json!(clients))?;
+        let accounts = if options.accounts.is_empty() {
+            sample_accounts()
+        } else {
+            options.accounts.clone()
+        };
+        let accounts: Vec<_> = accounts.iter().map(account_json).collect();
+        write_json(&dir.path().join("accounts.json"), &json!(accounts))?;
+        let port = free_port()?;
+        let mut provider = OidcProvider {
+            port,
+            issuer: format!("http://127.0.0.1:{port}"),
+            key: generate_signing_key("key-1")?,
+            rotations: 1,
+            extra_ca_file: options.extra_ca_file,
+            guard: None,
+            dir,
+        };
+        provider.launch()?;
+        Ok(provider)
+    }
+
+    /// The issuer, `http://127.0.0.1:PORT` (discovery is below it).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The provider's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The key the provider signs with now.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// The file receiving the provider's output.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("oidc-provider.log")
+    }
+
+    /// Replaces the signing key with a new one (new `kid`, old key dropped from the JWKS) and
+    /// restarts the provider on the same port. Sessions and codes at the provider are lost.
+    pub fn rotate_keys(&mut self) -> anyhow::Result<()> {
+        self.rotations += 1;
+        self.key = generate_signing_key(&format!("key-{}", self.rotations))?;
+        if let Some(mut guard) = self.guard.take() {
+            guard.terminate();
+        }
+        self.launch()
+    }
+
+    fn launch(&mut self) -> anyhow::Result<()> {
+        let node_dir = ensure_npm_installed()?;
+        let jwks = self.dir.path().join("jwks.json");
+        write_json(&jwks, &json!({ "keys": [self.key.jwk] }))?;
+        let mut cmd = Command::new("node");
+        cmd.arg(node_dir.join("provider.mjs"))
+            .arg("serve")
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--clients")
+            .arg(self.dir.path().join("clients.json"))
+            .arg("--jwks")
+            .arg(&jwks)
+            .arg("--accounts")
+            .arg(self.dir.path().join("accounts.json"))
+            .current_dir(self.dir.path());
+        if let Some(ca) = &self.extra_ca_file {
+            cmd.env("NODE_EXTRA_CA_CERTS", ca);
+        }
+        let mut guard = ChildGuard::spawn(cmd, "oidc-provider", self.dir.path())?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        if let Err(error) = wait_for_tcp(addr, READY_TIMEOUT) {
+            let running = guard.is_running();
+            bail!(
+                "the OpenID provider did not listen on {addr} ({error}; running: {running}); \
+                 its log {} ends with:\n{}",
+                guard.log_path().display(),
+                guard.log_tail()
+            );
+        }
+        self.guard = Some(guard);
+        Ok(())
+    }
+}
+
+fn client_json(client: &OidcClientSpec) -> serde_json::Value {
+    let mut value = json!({
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "grant_types": ["authorization_code"],
+        "response_types": ["code"],
+    });
+    if let Some(uri) = &client.backchannel_logout_uri {
+        value["backchannel_logout_uri"] = json!(uri);
+        value["backchannel_logout_session_required"] = json!(true);
+    }
+    value
+}
+
+fn account_json(account: &OidcAccount) -> serde_json::Value {
+    json!({
+        "sub": account.sub,
+        "login": account.login,
+        "password": account.password,
+        "name": account.name,
+        "email": account.email,
+        "department": account.department,
+        "groups": account.groups,
+    })
+}
+
+fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
+    std::fs::write(path, value.to_string()).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `tests/oidc-provider`, with its npm dependencies installed; runs `npm ci` the first time.
+///
+/// The install goes to a scratch directory next to it and is renamed to `node_modules` in one
+/// step, together with a copy of the lock file it came from; a `node_modules` whose copy
+/// differs from today's lock file is replaced the same way. Concurrent test processes may
+/// each install, but only one rename wins and nobody sees a partial tree.
+pub fn ensure_npm_installed() -> anyhow::Result<PathBuf> {
+    static INSTALLED: OnceLock<Mutex<Option<PathBuf>>> = OnceLock::new();
+    let mut installed = INSTALLED
+        .get_or_init(|| Mutex::new(None))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(dir) = installed.as_ref() {
+        return Ok(dir.clone());
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
+    let modules = dir.join("node_modules");
+    let stamp = |root: &Path| root.join(".yakuba-installed-from-lock.json");
+    if std::fs::read(stamp(&modules)).ok().as_deref() != Some(&lock[..]) {
+        let scratch = dir.join(format!(".npm-ci-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch)
+            .with_context(|| format!("creating {}", scratch.display()))?;
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(dir.join(file), scratch.join(file))
+                .with_context(|| format!("copying {file} to {}", scratch.display()))?;
+        }
+        let output = Command::new("npm")
+            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+            .current_dir(&scratch)
+            .stdin(Stdio::null())
+            .output()
+            .context(
+                "running npm (install Node.js 20.19 or later and npm, e.g. the Debian \
+                 packages nodejs and npm)",
+            )?;
+        if !output.status.success() {
+            let _ = std::fs::remove_dir_all(&scratch);
+            bail!(
+                "npm ci in {} failed: {}",
+                scratch.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let fresh = scratch.join("node_modules");
+        std::fs::write(stamp(&fresh), &lock).context("stamping the npm install")?;
+        if modules.exists() && std::fs::read(stamp(&modules)).ok().as_deref() != Some(&lock[..]) {
+            // A stale install: move it aside first, since rename cannot replace a non-empty
+            // directory.
+            let _ = std::fs::rename(&modules, scratch.join("stale"));
+        }
+        // If another process renamed its install into place first, ours is simply dropped.
+        let _ = std::fs::rename(&fresh, &modules);
+        let _ = std::fs::remove_dir_all(&scratch);
+        ensure!(
+            std::fs::read(stamp(&modules)).ok().as_deref() == Some(&lock[..]),
+            "npm ci finished but {} is not the install of today's package-lock.json",
+            modules.display()
+        );
+    }
+    *installed = Some(dir.clone());
+    Ok(dir)
+}
