@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Run the full test suite: formatting, lints, unit tests, store tests on SQLite and on a
 # throwaway PostgreSQL cluster, and end-to-end tests against real slapd, the real binaries
-# and the sample legacy systems.
+# and the sample legacy systems, Samba AD and a real OpenID provider.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_rust
 ensure_packages build-essential cmake pkg-config slapd ldap-utils postgresql samba samba-ad-dc ldb-tools
+# The OpenID provider the OIDC tests run is a Node package.
+command -v node >/dev/null && command -v npm >/dev/null || ensure_packages nodejs npm
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --workspace --bins --locked

@@ -4,12 +4,14 @@
 pub const SESSION: &str = "__Host-yakuba_session";
 /// The pre-login cookie that binds the login form's CSRF token.
 pub const LOGIN_NONCE: &str = "__Host-yakuba_login";
+/// The `state` of a login sent to an OpenID provider, binding its callback to this browser.
+pub const OIDC_STATE: &str = "__Host-yakuba_oidc";
 /// The language preference, shared with the app (not secret).
 pub const LANG: &str = "yakuba_lang";
 
 /// Whether a cookie name belongs to the gateway and must not be forwarded.
 pub fn is_gateway_cookie(name: &str) -> bool {
-    name == SESSION || name == LOGIN_NONCE
+    name == SESSION || name == LOGIN_NONCE || name == OIDC_STATE
 }
 
 /// What a request's cookies say about one cookie name.

@@ -48,6 +48,12 @@ pub struct Texts {
     pub switch_lang_code: &'static str,
     pub bad_credentials: &'static str,
     pub directory_unreachable: &'static str,
+    /// The OpenID provider cannot be reached.
+    pub idp_unreachable: &'static str,
+    /// The login at the OpenID provider did not succeed.
+    pub idp_failed: &'static str,
+    /// Above the OpenID provider buttons.
+    pub or_log_in_with: &'static str,
     pub form_expired: &'static str,
     pub form_invalid: &'static str,
     pub throttled: &'static str,
@@ -93,6 +99,9 @@ pub static JA: Texts = Texts {
     switch_lang_code: "en",
     bad_credentials: "ユーザーIDまたはパスワードが正しくありません。",
     directory_unreachable: "認証サーバー（ディレクトリ）に接続できません。しばらくしてからもう一度お試しください。",
+    idp_unreachable: "外部の認証サービスに接続できません。しばらくしてからもう一度お試しください。",
+    idp_failed: "外部の認証サービスでのログインを完了できませんでした。もう一度お試しください。",
+    or_log_in_with: "または次の認証サービスでログイン",
     form_expired: "画面の有効期限が切れました。もう一度ログインしてください。",
     form_invalid: "入力内容を確認してください。",
     throttled: "ログインの失敗が続いたため、しばらくの間ログインできません。時間をおいてもう一度お試しください。",
@@ -138,6 +147,9 @@ pub static EN: Texts = Texts {
     switch_lang_code: "ja",
     bad_credentials: "The user ID or password is incorrect.",
     directory_unreachable: "The directory server cannot be reached. Please try again shortly.",
+    idp_unreachable: "The sign-in service cannot be reached. Please try again shortly.",
+    idp_failed: "The login at the sign-in service could not be completed. Please try again.",
+    or_log_in_with: "Or log in with",
     form_expired: "This page has expired. Please log in again.",
     form_invalid: "Please check what you entered.",
     throttled: "Too many failed logins. Please wait a while before trying again.",

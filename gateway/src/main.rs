@@ -8,6 +8,7 @@ mod config;
 mod cookies;
 mod endpoints;
 mod headers;
+mod idp;
 mod lang;
 mod pages;
 mod proxy;
@@ -253,6 +254,21 @@ async fn build_state(
             Some(sso::ldap::LdapDirectory::new(settings)?)
         }
     };
+    let mut idps = Vec::with_capacity(config.oidc.len());
+    for section in &config.oidc {
+        let secret_file = config.path(&section.client_secret_file);
+        let mut settings = section.settings.clone();
+        settings.client_secret = std::fs::read_to_string(&secret_file)
+            .with_context(|| {
+                format!(
+                    "cannot read oidc client_secret_file {}",
+                    secret_file.display()
+                )
+            })?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned();
+        idps.push(idp::Provider::new(settings, section.user_prefix.clone()));
+    }
     let audit_path = config.path(&config.audit.file);
     Ok(state::GatewayState {
         reserved: headers::ReservedHeaders::new(routes.routes()),
@@ -263,6 +279,7 @@ async fn build_state(
             config.local_accounts.clone(),
         )?),
         ldap,
+        idps,
         audit: audit::AuditLog::open(&audit_path)
             .with_context(|| format!("cannot open the audit log {}", audit_path.display()))?,
         https_port: config

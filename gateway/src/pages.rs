@@ -22,6 +22,8 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     /// A notice to show (logged out).
     pub notice: Option<&'a str>,
+    /// OpenID providers to log in with: (start URL, button label).
+    pub idps: Vec<(String, &'a str)>,
 }
 
 /// A message page (errors, logout confirmation).
@@ -121,10 +123,16 @@ mod tests {
             user: "<script>alert(1)</script>",
             error: Some(Lang::Ja.texts().bad_credentials),
             notice: None,
+            idps: vec![(
+                "/.yakuba/oidc/city/start?return_to=%2F".into(),
+                "<b>庁内</b>統合認証",
+            )],
         }
         .render()
         .unwrap();
         assert!(!html.contains("<script>alert"));
+        assert!(!html.contains("<b>"), "provider labels are escaped");
+        assert!(html.contains("href=\"/.yakuba/oidc/city/start?return_to=%2F\""));
         assert!(html.contains("ユーザーIDまたはパスワードが正しくありません"));
         assert!(html.contains("lang=\"ja\""));
     }

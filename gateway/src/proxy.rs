@@ -147,6 +147,7 @@ impl Proxy {
                 query: req.uri.query().map(str::to_owned),
                 session_cookie: cookie(req, cookies::SESSION),
                 login_cookie: cookie(req, cookies::LOGIN_NONCE),
+                oidc_cookie: cookie(req, cookies::OIDC_STATE),
                 lang_cookie: cookie(req, cookies::LANG).one().map(str::to_owned),
                 cross_site,
                 client: ctx.client.map(|a| a.ip()),

@@ -212,10 +212,11 @@ impl Sessions {
         })
     }
 
-    /// Start a session for `identity` with a fresh id.
+    /// Start a session for `identity` with a fresh id (tied to a provider login if `link`).
     pub async fn create(
         &self,
         identity: Identity,
+        link: Option<&store::IdpLink>,
     ) -> Result<(SessionId, Arc<LiveSession>), SessionError> {
         let id = SessionId::generate();
         let key = self.keyer.key(&id);
@@ -229,6 +230,7 @@ impl Sessions {
                 created_at: at,
                 last_seen: at,
             },
+            link,
         )
         .await?;
         let live = self.live(&id, key.clone(), identity, at, at);
@@ -354,6 +356,46 @@ impl Sessions {
         Ok(())
     }
 
+    /// Keep a login sent to an OpenID provider until the browser comes back.
+    pub async fn put_pending(
+        &self,
+        state: &str,
+        row: &store::PendingRow,
+    ) -> Result<(), SessionError> {
+        Ok(store::put_pending(&self.pool, state, row).await?)
+    }
+
+    /// Take the pending login of `state` (once only).
+    pub async fn take_pending(
+        &self,
+        state: &str,
+    ) -> Result<Option<store::PendingRow>, SessionError> {
+        Ok(store::take_pending(&self.pool, state).await?)
+    }
+
+    /// The provider login behind session `key`, if it came from one (for RP-initiated logout).
+    pub async fn idp_link(&self, key: &SessionKey) -> Result<Option<store::IdpLink>, SessionError> {
+        Ok(store::idp_link(&self.pool, key.as_str()).await?)
+    }
+
+    /// End the sessions a back-channel logout from `idp` names; returns their (key, user).
+    pub async fn end_idp_login(
+        &self,
+        idp: &str,
+        sub: Option<&str>,
+        sid: Option<&str>,
+    ) -> Result<Vec<(SessionKey, String)>, SessionError> {
+        let found = store::sessions_of_idp_login(&self.pool, idp, sub, sid).await?;
+        let mut ended = Vec::with_capacity(found.len());
+        for (key, user) in found {
+            let key = SessionKey::from_stored(key);
+            if self.end(&key).await? {
+                ended.push((key, user));
+            }
+        }
+        Ok(ended)
+    }
+
     /// Drop cached sessions that any gateway sharing the store ended or changed at or after
     /// `since` (Unix seconds): the next request reads them from the store again. Returns how
     /// many cached sessions were dropped.
@@ -399,6 +441,7 @@ impl Sessions {
         let gone = store::delete_expired(&self.pool, idle, absolute, at).await?;
         // Other gateways poll events every few seconds; an hour of them is plenty.
         store::prune_events(&self.pool, at - 3600).await?;
+        store::prune_pending(&self.pool, at - 3600).await?;
         let mut ended = Vec::with_capacity(gone.len());
         if let Ok(mut cache) = self.cache.write() {
             for (key, user) in gone {
@@ -449,7 +492,7 @@ mod tests {
     async fn a_new_session_is_found_by_its_id_and_not_by_another() {
         let dir = tempfile::tempdir().unwrap();
         let s = sessions(dir.path(), 600).await;
-        let (id, _) = s.create(yamada()).await.unwrap();
+        let (id, _) = s.create(yamada(), None).await.unwrap();
         assert!(
             matches!(s.lookup(&id).await.unwrap(), Lookup::Live(l) if l.identity.name == "山田 太郎")
         );
@@ -464,7 +507,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let id = {
             let s = sessions(dir.path(), 600).await;
-            let (id, _) = s.create(yamada()).await.unwrap();
+            let (id, _) = s.create(yamada(), None).await.unwrap();
             s.flush().await.unwrap();
             id
         };
@@ -480,7 +523,7 @@ mod tests {
     async fn assertions_are_reused_within_half_a_lifetime_and_per_audience_only() {
         let dir = tempfile::tempdir().unwrap();
         let s = sessions(dir.path(), 600).await;
-        let (_, live) = s.create(yamada()).await.unwrap();
+        let (_, live) = s.create(yamada(), None).await.unwrap();
         let (private, _) = sso::assertion::generate_ed25519_pem().unwrap();
         let key = dir.path().join("assertion.key");
         std::fs::write(&key, private).unwrap();
@@ -505,7 +548,7 @@ mod tests {
     async fn idle_sessions_expire_on_lookup() {
         let dir = tempfile::tempdir().unwrap();
         let s = sessions(dir.path(), 1).await;
-        let (id, _) = s.create(yamada()).await.unwrap();
+        let (id, _) = s.create(yamada(), None).await.unwrap();
         tokio::time::sleep(Duration::from_millis(2100)).await;
         assert!(matches!(
             s.lookup(&id).await.unwrap(),

@@ -29,6 +29,8 @@ pub struct GatewayState {
     pub local: Arc<LocalAccounts>,
     /// The directory, when configured.
     pub ldap: Option<LdapDirectory>,
+    /// OpenID providers, in configuration order.
+    pub idps: Vec<crate::idp::Provider>,
     /// The audit log.
     pub audit: AuditLog,
     /// Failed-login bookkeeping.
@@ -54,13 +56,18 @@ pub struct LoginFailure {
 }
 
 impl GatewayState {
+    /// The OpenID provider configured as `id`.
+    pub fn idp(&self, id: &str) -> Option<&crate::idp::Provider> {
+        self.idps.iter().find(|p| p.id() == id)
+    }
+
     /// Whether `identity` administers the gateway.
     pub fn is_admin(&self, identity: &Identity) -> bool {
         self.admin_groups.iter().any(|g| identity.in_group(g))
     }
 
-    /// Check credentials: local accounts first (break-glass must work with the directory
-    /// down), then the directory.
+    /// Check credentials against the one source the login name belongs to: a local account
+    /// if one has that name, otherwise the directory.
     pub async fn authenticate(
         &self,
         login: &str,
@@ -77,7 +84,11 @@ impl GatewayState {
         {
             return Err(failure("malformed_credentials"));
         }
-        if !self.local.is_empty() {
+        // A local account name always means the local account (break-glass must work with
+        // the directory down, and a name is never looked up in two places). Other names go
+        // to the directory; without one, the local check still runs on a decoy hash so that
+        // unknown names take as long as wrong passwords.
+        if self.local.has(login) || self.ldap.is_none() {
             // argon2id is deliberately slow; keep it off the proxy's worker threads.
             let outcome = {
                 let (login, password) = (login.to_owned(), password.to_owned());
@@ -95,7 +106,7 @@ impl GatewayState {
         let Some(ldap) = &self.ldap else {
             return Err(failure("unknown_user"));
         };
-        ldap.authenticate(login, password).await.map_err(|e| {
+        let identity = ldap.authenticate(login, password).await.map_err(|e| {
             if !e.is_user_error() {
                 tracing::warn!(error = %e, "directory login failed");
             }
@@ -103,6 +114,11 @@ impl GatewayState {
                 reason: e.reason(),
                 unreachable: matches!(e, sso::ldap::LdapError::Unreachable(_)),
             }
-        })
+        })?;
+        // `DOMAIN\admin` must not become the same user as the local account `admin`.
+        if self.local.has(&identity.user) {
+            return Err(failure("name_taken_by_local_account"));
+        }
+        Ok(identity)
     }
 }

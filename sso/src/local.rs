@@ -115,6 +115,11 @@ impl LocalAccounts {
         self.accounts.is_empty()
     }
 
+    /// Whether `login` names a local account (no password work: for choosing the source).
+    pub fn has(&self, login: &str) -> bool {
+        self.accounts.contains_key(&normalise_login(login))
+    }
+
     /// Check `password` for `login`. Takes the same time whether or not the account exists.
     pub fn verify(&self, login: &str, password: &str) -> LocalOutcome {
         let account = self.accounts.get(&normalise_login(login));

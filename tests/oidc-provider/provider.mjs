@@ -15,30 +15,32 @@
 // https endpoint with a private or self-signed certificate, start node with
 // NODE_EXTRA_CA_CERTS=/path/to/ca.pem (Node adds it to the roots its fetch trusts).
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { parseArgs } from 'node:util';
-
-import Provider from 'oidc-provider';
+import { parseArgs, promisify } from 'node:util';
 
 const [command, ...rest] = process.argv.slice(2);
 
 if (command === 'keygen') {
-  keygen(rest[0]);
+  await keygen(rest[0]);
 } else if (command === 'serve') {
-  serve(rest);
+  // Imported here only: keygen does not need it.
+  const { default: Provider } = await import('oidc-provider');
+  serve(Provider, rest);
 } else {
   process.stderr.write('usage: provider.mjs serve --port P --clients F --jwks F --accounts F | keygen KID\n');
   process.exit(2);
 }
 
-function keygen(kid) {
+async function keygen(kid) {
   if (!kid) {
     process.stderr.write('keygen needs a key id\n');
     process.exit(2);
   }
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // Not generateKeyPairSync: in Node 20 a garbage collection during it can deadlock the
+  // process (the job's destructor waits for a lock the job holds), seen under load.
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
   process.stdout.write(`${JSON.stringify({ jwk, pem })}\n`);
@@ -77,7 +79,7 @@ async function readForm(req) {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function serve(argv) {
+function serve(Provider, argv) {
   const { values } = parseArgs({
     args: argv,
     options: {

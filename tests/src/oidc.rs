@@ -3,26 +3,32 @@
 //! catches the back-channel logout tokens the provider sends.
 //!
 //! The provider's npm dependencies are installed once per machine into
-//! `tests/oidc-provider/node_modules` by [`ensure_npm_installed`] (`npm ci`, into a scratch
-//! directory renamed into place, so parallel tests never see half an install).
+//! `tests/oidc-provider/node_modules` by [`ensure_npm_installed`] (`npm ci`).
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, bail};
 use serde_json::json;
 
-use crate::process::{ChildGuard, free_port, wait_for_tcp};
+use crate::process::{ChildGuard, free_port};
 
 mod browser;
+mod npm;
 
 pub use browser::{Browser, LogoutTokenCatcher};
+pub use npm::ensure_npm_installed;
 
 /// How long [`OidcProvider::start`] waits for Node to listen.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long generating one RSA key may take, even on a loaded machine.
+const KEYGEN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What running the provider needs, for error messages.
+const NODE_NEEDED: &str = "node provider.mjs (needs Node.js 20.19 or later on PATH)";
 
 /// Most requests [`Browser`] makes for one login or logout before it gives up.
 const MAX_STEPS: usize = 20;
@@ -112,6 +118,9 @@ pub struct OidcOptions {
     /// A PEM file of extra CAs the provider trusts when it POSTs logout tokens to https
     /// endpoints (given to Node as `NODE_EXTRA_CA_CERTS`).
     pub extra_ca_file: Option<PathBuf>,
+    /// The port to listen on, when the relying party must be configured before the provider
+    /// starts; a free one otherwise.
+    pub port: Option<u16>,
 }
 
 /// An RSA signing key as the provider holds it.
@@ -127,21 +136,13 @@ pub struct SigningKey {
 
 /// Generates a fresh RS256 key with Node (the Rust workspace has no RSA key generator).
 pub fn generate_signing_key(kid: &str) -> anyhow::Result<SigningKey> {
-    let dir = ensure_npm_installed()?;
-    let output = Command::new("node")
-        .arg(dir.join("provider.mjs"))
+    let mut cmd = Command::new("node");
+    cmd.arg(provider_dir().join("provider.mjs"))
         .arg("keygen")
-        .arg(kid)
-        .stdin(Stdio::null())
-        .output()
-        .context("running node (install Node.js 20.19 or later)")?;
-    ensure!(
-        output.status.success(),
-        "provider.mjs keygen failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .arg(kid);
+    let stdout = npm::run_bounded(cmd, KEYGEN_TIMEOUT, NODE_NEEDED)?;
     let mut generated: serde_json::Value =
-        serde_json::from_slice(&output.stdout).context("reading the key provider.mjs printed")?;
+        serde_json::from_str(&stdout).context("reading the key provider.mjs printed")?;
     let private_pem = generated["pem"]
         .as_str()
         .context("keygen printed no pem")?
@@ -183,7 +184,10 @@ impl OidcProvider {
         };
         let accounts: Vec<_> = accounts.iter().map(account_json).collect();
         write_json(&dir.path().join("accounts.json"), &json!(accounts))?;
-        let port = free_port()?;
+        let port = match options.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         let mut provider = OidcProvider {
             port,
             issuer: format!("http://127.0.0.1:{port}"),
@@ -247,19 +251,45 @@ impl OidcProvider {
         if let Some(ca) = &self.extra_ca_file {
             cmd.env("NODE_EXTRA_CA_CERTS", ca);
         }
-        let mut guard = ChildGuard::spawn(cmd, "oidc-provider", self.dir.path())?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        if let Err(error) = wait_for_tcp(addr, READY_TIMEOUT) {
-            let running = guard.is_running();
+        // The log is appended to across restarts; only what this start writes counts.
+        let log_start = std::fs::metadata(self.log_path()).map_or(0, |meta| meta.len());
+        let mut guard =
+            ChildGuard::spawn(cmd, "oidc-provider", self.dir.path()).context(NODE_NEEDED)?;
+        wait_until_listening(&mut guard, log_start, &self.issuer)?;
+        self.guard = Some(guard);
+        Ok(())
+    }
+}
+
+/// Waits for the provider to log, after `log_start`, that it listens. Its own log line, not a TCP connect: with
+/// ports picked by [`free_port`], another server could hold the port and answer instead.
+fn wait_until_listening(
+    guard: &mut ChildGuard,
+    log_start: u64,
+    issuer: &str,
+) -> anyhow::Result<()> {
+    let ready = format!("oidc-provider listening on {issuer}");
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        let log = std::fs::read(guard.log_path()).unwrap_or_default();
+        let fresh = log
+            .get(usize::try_from(log_start).unwrap_or(0)..)
+            .unwrap_or_default();
+        if String::from_utf8_lossy(fresh)
+            .lines()
+            .any(|line| line == ready)
+        {
+            return Ok(());
+        }
+        if !guard.is_running() || Instant::now() >= deadline {
             bail!(
-                "the OpenID provider did not listen on {addr} ({error}; running: {running}); \
-                 its log {} ends with:\n{}",
+                "the OpenID provider did not start listening on {issuer} within \
+                 {READY_TIMEOUT:?}; its log {} ends with:\n{}",
                 guard.log_path().display(),
                 guard.log_tail()
             );
         }
-        self.guard = Some(guard);
-        Ok(())
+        sleep(Duration::from_millis(50));
     }
 }
 
@@ -295,68 +325,7 @@ fn write_json(path: &Path, value: &serde_json::Value) -> anyhow::Result<()> {
     std::fs::write(path, value.to_string()).with_context(|| format!("writing {}", path.display()))
 }
 
-/// `tests/oidc-provider`, with its npm dependencies installed; runs `npm ci` the first time.
-///
-/// The install goes to a scratch directory next to it and is renamed to `node_modules` in one
-/// step, together with a copy of the lock file it came from; a `node_modules` whose copy
-/// differs from today's lock file is replaced the same way. Concurrent test processes may
-/// each install, but only one rename wins and nobody sees a partial tree.
-pub fn ensure_npm_installed() -> anyhow::Result<PathBuf> {
-    static INSTALLED: OnceLock<Mutex<Option<PathBuf>>> = OnceLock::new();
-    let mut installed = INSTALLED
-        .get_or_init(|| Mutex::new(None))
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(dir) = installed.as_ref() {
-        return Ok(dir.clone());
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-provider");
-    let lock = std::fs::read(dir.join("package-lock.json"))
-        .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
-    let modules = dir.join("node_modules");
-    let stamp = |root: &Path| root.join(".yakuba-installed-from-lock.json");
-    if std::fs::read(stamp(&modules)).ok().as_deref() != Some(&lock[..]) {
-        let scratch = dir.join(format!(".npm-ci-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&scratch);
-        std::fs::create_dir_all(&scratch)
-            .with_context(|| format!("creating {}", scratch.display()))?;
-        for file in ["package.json", "package-lock.json"] {
-            std::fs::copy(dir.join(file), scratch.join(file))
-                .with_context(|| format!("copying {file} to {}", scratch.display()))?;
-        }
-        let output = Command::new("npm")
-            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
-            .current_dir(&scratch)
-            .stdin(Stdio::null())
-            .output()
-            .context(
-                "running npm (install Node.js 20.19 or later and npm, e.g. the Debian \
-                 packages nodejs and npm)",
-            )?;
-        if !output.status.success() {
-            let _ = std::fs::remove_dir_all(&scratch);
-            bail!(
-                "npm ci in {} failed: {}",
-                scratch.display(),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let fresh = scratch.join("node_modules");
-        std::fs::write(stamp(&fresh), &lock).context("stamping the npm install")?;
-        if modules.exists() && std::fs::read(stamp(&modules)).ok().as_deref() != Some(&lock[..]) {
-            // A stale install: move it aside first, since rename cannot replace a non-empty
-            // directory.
-            let _ = std::fs::rename(&modules, scratch.join("stale"));
-        }
-        // If another process renamed its install into place first, ours is simply dropped.
-        let _ = std::fs::rename(&fresh, &modules);
-        let _ = std::fs::remove_dir_all(&scratch);
-        ensure!(
-            std::fs::read(stamp(&modules)).ok().as_deref() == Some(&lock[..]),
-            "npm ci finished but {} is not the install of today's package-lock.json",
-            modules.display()
-        );
-    }
-    *installed = Some(dir.clone());
-    Ok(dir)
+/// `tests/oidc-provider`: `provider.mjs`, `package.json` and the lock file.
+pub fn provider_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-provider")
 }

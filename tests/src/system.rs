@@ -46,6 +46,9 @@ pub struct SystemOptions {
     /// Keep sessions in this shared PostgreSQL store (with this session secret), as several
     /// gateways of one installation do.
     pub shared_sessions: Option<SharedSessions>,
+    /// The gateway's HTTPS port, when a test must know it before the start (to register
+    /// the gateway at an OpenID provider); a free one otherwise.
+    pub https_port: Option<u16>,
 }
 
 /// A session store shared by several gateways.
@@ -216,7 +219,10 @@ impl System {
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data)?;
         let mut system = System {
-            https: loopback(free_port()?),
+            https: loopback(match opts.https_port {
+                Some(port) => port,
+                None => free_port()?,
+            }),
             http: loopback(free_port()?),
             app: loopback(free_port()?),
             legacy: [loopback(free_port()?), loopback(free_port()?)],

@@ -41,6 +41,9 @@ pub struct GatewayConfig {
     /// An LDAP directory or Active Directory.
     #[serde(default)]
     pub ldap: Option<LdapSection>,
+    /// OpenID providers offered on the login page.
+    #[serde(default)]
+    pub oidc: Vec<OidcSection>,
     /// Routes, tried by host and longest path prefix.
     pub routes: Vec<RouteSection>,
 }
@@ -236,6 +239,21 @@ pub struct LdapSection {
     /// The directory settings.
     #[serde(flatten)]
     pub settings: LdapSettings,
+}
+
+/// `[[oidc]]`: one OpenID provider plus where its client secret lives.
+#[derive(Debug, Deserialize)]
+pub struct OidcSection {
+    /// File holding the client secret.
+    pub client_secret_file: PathBuf,
+    /// Put before the mapped login id (`"idp:"`), for a provider whose user names could
+    /// clash with the directory's; without it, the provider's `tanaka` is the directory's
+    /// `tanaka`.
+    #[serde(default)]
+    pub user_prefix: String,
+    /// The provider settings.
+    #[serde(flatten)]
+    pub settings: sso::oidc::OidcSettings,
 }
 
 /// How identity reaches an upstream.
@@ -511,10 +529,22 @@ impl GatewayConfig {
                 problem("ldap.user_filter".into(), "must contain {login}");
             }
         }
-        if self.local_accounts.is_empty() && self.ldap.is_none() {
+        let mut idps = HashSet::new();
+        for (i, o) in self.oidc.iter().enumerate() {
+            // The secret itself is read from client_secret_file at start.
+            for p in o.settings.problems() {
+                if !p.starts_with("client_secret") {
+                    problem(format!("oidc[{i}]"), &p);
+                }
+            }
+            if !idps.insert(o.settings.id.clone()) {
+                problem(format!("oidc[{i}].id"), "is used by another provider");
+            }
+        }
+        if self.local_accounts.is_empty() && self.ldap.is_none() && self.oidc.is_empty() {
             problem(
                 "local_accounts".into(),
-                "no way to log in: configure [ldap] or at least one local account",
+                "no way to log in: configure [ldap], [[oidc]] or at least one local account",
             );
         }
         if problems.is_empty() {

@@ -18,6 +18,7 @@ use crate::pages;
 use crate::pages::LoginPage;
 use crate::sessions::Lookup;
 use crate::state::GatewayState;
+use crate::store::IdpLink;
 
 /// Lifetime of the login form's CSRF cookie.
 const LOGIN_FORM_LIFETIME: u64 = 30 * 60;
@@ -75,7 +76,7 @@ fn lang_cookie(lang: Lang) -> String {
     clippy::too_many_arguments,
     reason = "one call site per login outcome; a struct would only rename them"
 )]
-fn login_form(
+pub(super) fn login_form(
     state: &GatewayState,
     lang: Lang,
     return_to: &str,
@@ -89,6 +90,25 @@ fn login_form(
     rand::rngs::OsRng.fill_bytes(&mut nonce_bytes);
     let nonce: String = nonce_bytes.iter().map(|b| format!("{b:02x}")).collect();
     let csrf = state.sessions.keyer().csrf_token_for_nonce(&nonce);
+    let idps = state
+        .idps
+        .iter()
+        .map(|p| {
+            let label = match lang {
+                Lang::Ja => p.settings.display_name.ja.as_str(),
+                Lang::En => p.settings.display_name.en.as_str(),
+            };
+            let href = format!(
+                "/.yakuba/oidc/{}/start?return_to={}",
+                p.id(),
+                percent_encoding::utf8_percent_encode(
+                    return_to,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            );
+            (href, label)
+        })
+        .collect();
     let page = LoginPage {
         t: lang.texts(),
         lang: lang.code(),
@@ -97,6 +117,7 @@ fn login_form(
         user,
         error,
         notice,
+        idps,
     };
     let html = page.render().unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot render login page");
@@ -219,75 +240,7 @@ pub(super) async fn submit(
     match state.authenticate(&form.user, &form.password).await {
         Ok(identity) => {
             state.throttle.succeeded(&form.user);
-            // A login always gets a fresh id; an earlier session in this browser ends.
-            if let CookieValue::One(old) = &req.session_cookie
-                && let Some(old) = SessionId::parse(old)
-                && let Ok(Lookup::Live(previous)) = state.sessions.lookup(&old).await
-                && let Err(e) = state.sessions.end(&previous.key).await
-            {
-                tracing::warn!(error = %e, "cannot end the previous session");
-            }
-            let user = identity.user.clone();
-            if state.max_sessions_per_user > 0 {
-                let held = state
-                    .sessions
-                    .of_user(&user)
-                    .await
-                    .map(|s| s.len())
-                    .unwrap_or(0);
-                if held >= state.max_sessions_per_user as usize {
-                    audit(Decision::Failure, "session_limit", Some(&user), None);
-                    return login_form(
-                        state,
-                        lang,
-                        return_to.as_str(),
-                        &user,
-                        Some(t.session_limit),
-                        None,
-                        409,
-                        "session_limit",
-                    );
-                }
-            }
-            match state.sessions.create(identity).await {
-                Ok((id, live)) => {
-                    audit(
-                        Decision::Success,
-                        "authenticated",
-                        Some(&user),
-                        Some(&live.key),
-                    );
-                    tracing::info!(user.id = %user, "login");
-                    let mut reply = Reply::redirect(
-                        303,
-                        return_to.as_str().to_owned(),
-                        Decision::Success,
-                        "authenticated",
-                    );
-                    reply.user = Some(user);
-                    reply.session = Some(live.key.clone());
-                    reply
-                        .with_header(
-                            "set-cookie",
-                            cookies::set(cookies::SESSION, id.expose_for_cookie(), "Lax", None),
-                        )
-                        .with_header("set-cookie", cookies::clear(cookies::LOGIN_NONCE))
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot store a new session");
-                    audit(Decision::Failure, "session_store_error", Some(&user), None);
-                    login_form(
-                        state,
-                        lang,
-                        return_to.as_str(),
-                        &user,
-                        Some(t.unavailable_body),
-                        None,
-                        503,
-                        "session_store_error",
-                    )
-                }
-            }
+            start_session(state, req, lang, identity, None, &return_to, LOGIN_PATH).await
         }
         Err(failure) => {
             // Pad every failure to the same floor before answering.
@@ -321,6 +274,95 @@ pub(super) async fn submit(
                 None,
                 status,
                 failure.reason,
+            )
+        }
+    }
+}
+
+/// Start a session for someone who has just proved who they are (by password or at an
+/// OpenID provider): a fresh id always, the browser's earlier session ended, the
+/// concurrent-session limit applied, then the session cookie and a redirect to `return_to`.
+pub(super) async fn start_session(
+    state: &GatewayState,
+    req: &Incoming,
+    lang: Lang,
+    identity: sso::Identity,
+    link: Option<IdpLink>,
+    return_to: &SafeReturnPath,
+    path: &str,
+) -> Reply {
+    let t = lang.texts();
+    let audit = |decision, reason: &str, user: &str, session: Option<&SessionKey>| {
+        state.audit.record(&Record {
+            client: req.client.map(|ip| ip.to_string()),
+            user: Some(user.to_owned()),
+            session: session.map(|k| k.as_str().to_owned()),
+            method: Some(req.method.clone()),
+            path: Some(path.to_owned()),
+            ..Record::new(Kind::Login, decision, reason)
+        });
+    };
+    // A login always gets a fresh id; an earlier session in this browser ends.
+    if let CookieValue::One(old) = &req.session_cookie
+        && let Some(old) = SessionId::parse(old)
+        && let Ok(Lookup::Live(previous)) = state.sessions.lookup(&old).await
+        && let Err(e) = state.sessions.end(&previous.key).await
+    {
+        tracing::warn!(error = %e, "cannot end the previous session");
+    }
+    let user = identity.user.clone();
+    if state.max_sessions_per_user > 0 {
+        let held = state
+            .sessions
+            .of_user(&user)
+            .await
+            .map(|s| s.len())
+            .unwrap_or(0);
+        if held >= state.max_sessions_per_user as usize {
+            audit(Decision::Failure, "session_limit", &user, None);
+            return login_form(
+                state,
+                lang,
+                return_to.as_str(),
+                &user,
+                Some(t.session_limit),
+                None,
+                409,
+                "session_limit",
+            );
+        }
+    }
+    match state.sessions.create(identity.clone(), link.as_ref()).await {
+        Ok((id, live)) => {
+            audit(Decision::Success, "authenticated", &user, Some(&live.key));
+            tracing::info!(user.id = %user, method = identity.method.as_str(), "login");
+            let mut reply = Reply::redirect(
+                303,
+                return_to.as_str().to_owned(),
+                Decision::Success,
+                "authenticated",
+            );
+            reply.user = Some(user);
+            reply.session = Some(live.key.clone());
+            reply
+                .with_header(
+                    "set-cookie",
+                    cookies::set(cookies::SESSION, id.expose_for_cookie(), "Lax", None),
+                )
+                .with_header("set-cookie", cookies::clear(cookies::LOGIN_NONCE))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot store a new session");
+            audit(Decision::Failure, "session_store_error", &user, None);
+            login_form(
+                state,
+                lang,
+                return_to.as_str(),
+                &user,
+                Some(t.unavailable_body),
+                None,
+                503,
+                "session_store_error",
             )
         }
     }
@@ -368,6 +410,8 @@ pub(super) async fn logout(
         let html = pages::message(lang, t.logout_title, t.form_expired, Some(&session.csrf));
         return Reply::html(403, html, Decision::Deny, "csrf_mismatch");
     }
+    // A session from an OpenID provider also ends there (RP-initiated logout), if it can.
+    let idp_logout = idp_logout_url(state, &session.key).await;
     if let Err(e) = state.sessions.end(&session.key).await {
         tracing::error!(error = %e, "cannot end session at logout");
         return Reply {
@@ -383,7 +427,7 @@ pub(super) async fn logout(
     });
     let mut reply = Reply::redirect(
         303,
-        format!("{LOGIN_PATH}?logged_out=1"),
+        idp_logout.unwrap_or_else(|| format!("{LOGIN_PATH}?logged_out=1")),
         Decision::Success,
         "user",
     )
@@ -391,6 +435,19 @@ pub(super) async fn logout(
     reply.user = Some(session.identity.user.clone());
     reply.session = Some(session.key.clone());
     reply
+}
+
+/// The provider's end-session URL for the session `key`, if it came from a provider that
+/// has one.
+async fn idp_logout_url(state: &GatewayState, key: &SessionKey) -> Option<String> {
+    let link = state.sessions.idp_link(key).await.ok().flatten()?;
+    let provider = state.idp(&link.idp)?;
+    let client = provider.client().await.ok()?;
+    let hint = sso::oidc::IdTokenHint::from_stored(link.id_token);
+    let after = provider.settings.post_logout_redirect_url.as_deref();
+    client
+        .logout_url(Some(&hint), after, None)
+        .map(|url| url.to_string())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::state::GatewayState;
 
 mod admin;
 mod login;
+mod oidc;
 
 /// Largest form body accepted by the login and logout endpoints.
 pub const MAX_FORM: usize = 16 * 1024;
@@ -36,6 +37,8 @@ pub struct Incoming {
     pub session_cookie: CookieValue,
     /// The login form cookie.
     pub login_cookie: CookieValue,
+    /// The cookie holding the state of a login sent to an OpenID provider.
+    pub oidc_cookie: CookieValue,
     /// The language cookie.
     pub lang_cookie: Option<String>,
     /// Whether a cross-site origin sent a state-changing request.
@@ -170,6 +173,9 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
             ],
             ..Reply::text(200, pages::CSS, Decision::Served, "static")
         },
+        (_, path) if path.starts_with(oidc::PREFIX) => {
+            oidc::serve(state, req, lang, body, &path[oidc::PREFIX.len()..]).await
+        }
         ("GET" | "HEAD", LOGIN_PATH) => login::page(state, req, lang).await,
         ("POST", LOGIN_PATH) => login::submit(state, req, lang, body).await,
         ("GET" | "HEAD", "/.yakuba/logout") => login::logout_page(state, req, lang).await,

@@ -318,6 +318,22 @@ async fn through_the_gateway_ad_staff_log_in_by_any_form_and_refusals_are_audite
     assert!(!refused.body.contains("ロック"));
     assert!(sys.audit_has(|r| r["user"] == "gw-locked" && r["reason"] == "account_locked"));
 
+    // A directory account named like a local break-glass account is never taken for it:
+    // `admin` is the local account, and `YAKUBA\admin` is refused rather than merged into it.
+    let namesake = AdUser {
+        login: "admin",
+        password: "Namesake-Pass1",
+        ..fresh_user("admin")
+    };
+    dc.create_user(&namesake).unwrap();
+    assert_eq!(login(&sys, "admin", namesake.password).await.status, 401);
+    assert_eq!(
+        login(&sys, "YAKUBA\\admin", namesake.password).await.status,
+        401
+    );
+    assert!(sys.audit_has(|r| r["reason"] == "name_taken_by_local_account"));
+    session_cookie(&sys, "admin", harness::system::LOCAL_PASSWORD).await;
+
     // Disabling a logged-in user ends their access within the re-validation interval.
     let leaver = fresh_user("gw-leaver");
     dc.create_user(&leaver).unwrap();

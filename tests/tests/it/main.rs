@@ -13,6 +13,7 @@ mod bad_input;
 mod client;
 mod directory;
 mod identity;
+mod oidc_login;
 mod open_redirect;
 mod sessions;
 mod shared_store;
