@@ -95,3 +95,37 @@ fn every_shipped_gateway_config_parses_and_validates() {
             .unwrap_or_else(|e| panic!("{}:\n{e}", file.display()));
     }
 }
+
+#[test]
+fn several_openid_providers_are_configured_and_checked_together() {
+    let provider = |id: &str, issuer: &str| {
+        format!(
+            "\n[[oidc]]\nid = \"{id}\"\ndisplay_name = {{ ja = \"{id}\", en = \"{id}\" }}\n\
+             issuer = \"{issuer}\"\nclient_id = \"gw\"\nclient_secret_file = \"s\"\n\
+             redirect_url = \"https://yakuba.example/.yakuba/oidc/{id}/callback\"\n"
+        )
+    };
+    let two = format!(
+        "{MINIMAL}{}{}",
+        provider("city", "https://idp.city.example"),
+        provider("pref", "https://idp.pref.example")
+    );
+    let c = GatewayConfig::parse(&two).unwrap();
+    c.validate().unwrap();
+    assert_eq!(c.oidc.len(), 2);
+    assert_eq!(c.oidc[1].settings.id, "pref");
+
+    // The same id twice, and an issuer over plain HTTP off loopback, are both reported.
+    let bad = format!(
+        "{MINIMAL}{}{}",
+        provider("city", "https://idp.city.example"),
+        provider("city", "http://idp.pref.example")
+    );
+    let problems = GatewayConfig::parse(&bad)
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(problems.contains("oidc[1].id"), "{problems}");
+    assert!(problems.contains("issuer"), "{problems}");
+}

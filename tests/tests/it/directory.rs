@@ -75,6 +75,79 @@ async fn an_unreachable_directory_is_named_on_the_login_page_and_local_accounts_
     assert_eq!(local.status, 303);
 }
 
+/// A TCP relay to `target` that can be cut and restored, standing in for a network outage
+/// between the gateway and the directory. Cut, it closes every connection at once.
+struct Relay {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    async fn start(target: std::net::SocketAddr) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = up.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !flag.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let flag = flag.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
+                    let cut = async {
+                        while flag.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        }
+                    };
+                    tokio::select! { _ = copy => {}, () = cut => {} }
+                });
+            }
+        });
+        Relay { port, up }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_directory_outage_logins_work_again_without_a_restart() {
+    let ldap = Slapd::start(&slapd::sample_directory_ldif()).unwrap();
+    let target = ldap.url.trim_start_matches("ldap://").parse().unwrap();
+    let relay = Relay::start(target).await;
+    let sys = System::start(SystemOptions {
+        ldap: Some(LdapTarget {
+            url: format!("ldap://127.0.0.1:{}", relay.port),
+            bind_dn: ldap.admin_dn.clone(),
+            bind_password: ldap.admin_password.clone(),
+            base_dn: ldap.base_dn.clone(),
+            section: None,
+        }),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let tanaka = session_cookie(&sys, slapd::TANAKA.uid, slapd::TANAKA.password).await;
+
+    relay.set_up(false);
+    let refused = login(&sys, slapd::SUZUKI.uid, slapd::SUZUKI.password).await;
+    assert_eq!(refused.status, 503);
+    assert!(refused.body.contains("認証サーバー"), "{}", refused.body);
+    assert!(sys.audit_has(|r| r["kind"] == "login" && r["reason"] == "directory_unreachable"));
+    // Sessions from before the outage keep working.
+    assert_eq!(get(&sys, "/", Some(&tanaka)).await.status(), 200);
+
+    relay.set_up(true);
+    let back = login(&sys, slapd::SUZUKI.uid, slapd::SUZUKI.password).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+}
+
 /// Run an OpenLDAP client tool as the directory's administrator.
 fn ldap_admin(ldap: &Slapd, tool: &str, args: &[&str], stdin: Option<&str>) {
     use std::io::Write as _;
