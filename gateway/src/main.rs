@@ -4,6 +4,7 @@
 
 mod access;
 mod audit;
+mod background;
 mod config;
 mod cookies;
 mod endpoints;
@@ -23,7 +24,6 @@ mod tls;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -137,12 +137,15 @@ fn run(path: &Path) -> anyhow::Result<()> {
         .build()
         .context("cannot start the maintenance runtime")?;
     let state = Arc::new(runtime.block_on(build_state(&config, secrets))?);
-    runtime.spawn(maintain(state.clone()));
-    runtime.spawn(revalidate(
+    runtime.spawn(background::maintain(state.clone()));
+    runtime.spawn(background::revalidate(
         state.clone(),
         config.session.revalidate_interval,
     ));
-    runtime.spawn(sync_sessions(state.clone(), config.session.sync_interval));
+    runtime.spawn(background::sync_sessions(
+        state.clone(),
+        config.session.sync_interval,
+    ));
 
     let conf = ServerConf {
         threads: config.server.threads,
@@ -308,107 +311,4 @@ async fn build_state(
             .collect(),
         routes,
     })
-}
-
-/// Flush session last-use times and sweep expired sessions, forever.
-async fn maintain(state: Arc<state::GatewayState>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(30));
-    loop {
-        tick.tick().await;
-        state.throttle.prune(std::time::Instant::now());
-        match state.sessions.sweep().await {
-            Ok(ended) => {
-                for (key, user, reason) in ended {
-                    state.audit.record(&audit::Record {
-                        user: Some(user),
-                        session: Some(key),
-                        ..audit::Record::new(audit::Kind::Logout, audit::Decision::Success, reason)
-                    });
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "session maintenance failed"),
-        }
-    }
-}
-
-/// Drop cached sessions that any gateway sharing the store ended or changed, forever. Each
-/// round looks back over the previous interval plus a margin for clock differences between
-/// gateways; dropping is idempotent, so overlapping windows do no harm.
-async fn sync_sessions(state: Arc<state::GatewayState>, interval: Duration) {
-    const CLOCK_MARGIN: i64 = 10;
-    let lookback = i64::try_from(interval.as_secs()).unwrap_or(60) + 1 + CLOCK_MARGIN;
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let since = sessions::now() - lookback;
-        if let Err(e) = state.sessions.sync(since).await {
-            tracing::warn!(error = %e, "reading session events failed");
-        }
-    }
-}
-
-/// Check directory users' sessions against the directory, forever: sessions of users the
-/// directory no longer has (deleted or disabled) end; the others take the directory's current
-/// name, department and groups. When the directory cannot be reached, sessions are left as
-/// they are and the next round tries again.
-async fn revalidate(state: Arc<state::GatewayState>, interval: Duration) {
-    let Some(ldap) = &state.ldap else { return };
-    let mut tick = tokio::time::interval(interval);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        let sessions = match state.sessions.all_live().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list sessions for re-validation");
-                continue;
-            }
-        };
-        let mut by_user: std::collections::BTreeMap<String, Vec<sessions::SessionSummary>> =
-            std::collections::BTreeMap::new();
-        for s in sessions
-            .into_iter()
-            .filter(|s| s.identity.method == sso::AuthMethod::Ldap)
-        {
-            by_user.entry(s.identity.user.clone()).or_default().push(s);
-        }
-        for (user, held) in by_user {
-            match ldap.lookup(&user).await {
-                Ok(Some(current)) => {
-                    for s in held.into_iter().filter(|s| s.identity != current) {
-                        if let Err(e) = state
-                            .sessions
-                            .replace_identity(&s.key, current.clone())
-                            .await
-                        {
-                            tracing::warn!(error = %e, user.id = %user, "cannot refresh a session's identity");
-                        }
-                    }
-                }
-                Ok(None) => {
-                    for s in held {
-                        if let Err(e) = state.sessions.end(&s.key).await {
-                            tracing::warn!(error = %e, user.id = %user, "cannot end a session");
-                            continue;
-                        }
-                        tracing::info!(user.id = %user, "session ended: user no longer in the directory");
-                        state.audit.record(&audit::Record {
-                            user: Some(user.clone()),
-                            session: Some(s.key.as_str().to_owned()),
-                            ..audit::Record::new(
-                                audit::Kind::Logout,
-                                audit::Decision::Success,
-                                "directory_disabled",
-                            )
-                        });
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, user.id = %user, "cannot re-validate against the directory; sessions kept");
-                    break;
-                }
-            }
-        }
-    }
 }

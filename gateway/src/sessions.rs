@@ -356,6 +356,30 @@ impl Sessions {
         Ok(())
     }
 
+    /// Sessions from OpenID providers that hold a refresh token.
+    pub async fn refreshable(&self) -> Result<Vec<store::RefreshRow>, SessionError> {
+        Ok(store::refreshable_sessions(&self.pool).await?)
+    }
+
+    /// Claim the re-validation of `key` now unless another gateway did since `not_since`.
+    pub async fn claim_revalidation(
+        &self,
+        key: &str,
+        now: i64,
+        not_since: i64,
+    ) -> Result<bool, SessionError> {
+        Ok(store::claim_revalidation(&self.pool, key, now, not_since).await?)
+    }
+
+    /// Keep the refresh token the provider rotated to.
+    pub async fn set_refresh_token(
+        &self,
+        key: &SessionKey,
+        token: &str,
+    ) -> Result<(), SessionError> {
+        Ok(store::set_refresh_token(&self.pool, key.as_str(), token).await?)
+    }
+
     /// Keep a login sent to an OpenID provider until the browser comes back.
     pub async fn put_pending(
         &self,

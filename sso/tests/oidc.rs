@@ -1,7 +1,8 @@
 //! The OpenID Connect relying party against a real OpenID provider (oidc-provider under Node,
 //! started by the harness): the code flow with PKCE, refusals of wrong states, tampered and
-//! foreign ID tokens, a key rotation between logins, RP-initiated logout, and back-channel
-//! logout tokens, crafted and delivered by the provider itself.
+//! foreign ID tokens, a key rotation between logins, RP-initiated logout, back-channel
+//! logout tokens, crafted and delivered by the provider itself, and sessions re-validated by
+//! refresh token while an administrator changes, disables and deletes accounts.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,7 +16,13 @@ use harness::oidc::{
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use sso::AuthMethod;
-use sso::oidc::{BACKCHANNEL_LOGOUT_EVENT, LoginStart, OidcClient, OidcLogin, OidcSettings};
+use sso::oidc::{
+    BACKCHANNEL_LOGOUT_EVENT, LoginStart, OidcClient, OidcLogin, OidcSettings, RefreshTokenSecret,
+};
+
+// The root of an integration test looks for modules beside it, not in a folder of its name.
+#[path = "oidc/refresh.rs"]
+mod refresh;
 
 /// The gateway's callback as registered; nothing listens there; the browser stops at it.
 const REDIRECT: &str = "https://127.0.0.1:9/.yakuba/oidc/test-idp/callback";
@@ -30,10 +37,17 @@ struct Setup {
 async fn setup(backchannel_logout_uri: Option<&str>) -> anyhow::Result<Setup> {
     let mut spec = OidcClientSpec::gateway(REDIRECT);
     spec.backchannel_logout_uri = backchannel_logout_uri.map(str::to_owned);
-    let provider = OidcProvider::start(OidcOptions {
-        clients: vec![spec.clone()],
+    setup_with(OidcOptions {
+        clients: vec![spec],
         ..OidcOptions::default()
-    })?;
+    })
+    .await
+}
+
+/// A provider started with `options` and a client discovered for its first client.
+async fn setup_with(options: OidcOptions) -> anyhow::Result<Setup> {
+    let spec = options.clients.first().context("no client")?.clone();
+    let provider = OidcProvider::start(options)?;
     let mut settings = OidcSettings::new("test-idp", provider.issuer(), &spec.client_id, REDIRECT);
     settings.client_secret = spec.client_secret.clone();
     settings.scopes = ["profile", "email", "groups", "department"]
@@ -482,6 +496,7 @@ fn the_clients_futures_can_move_between_threads() {
         assert_send(client.finish_login(&start.pending, "code", "state", None));
         assert_send(client.validate_logout_token("jwt"));
         assert_send(client.verify_id_token("jwt", "nonce"));
+        assert_send(client.refresh(&RefreshTokenSecret::from_stored("rt".into()), "sub"));
     }
     let _ = check;
 }

@@ -2,6 +2,7 @@
 //
 // Usage:
 //   node provider.mjs serve --port PORT --clients clients.json --jwks jwks.json --accounts accounts.json
+//                           [--rotate-refresh-tokens]
 //   node provider.mjs keygen KID      prints {"jwk": <private RSA JWK>, "pem": <PKCS#8 PEM>}
 //
 // The issuer is http://127.0.0.1:PORT. clients.json is an array of oidc-provider client
@@ -9,7 +10,15 @@
 // backchannel_logout_uri, backchannel_logout_session_required, ...). jwks.json is
 // {"keys": [private JWKs]} and is read once at start: rotate keys by rewriting it and
 // restarting on the same port. accounts.json is an array of
-// {sub, login, password, name, email, department, groups}.
+// {sub, login, password, name, email, department, groups, disabled} and is read again on every
+// login and every lookup of an account (token, refresh, userinfo), so an administrator's change
+// takes effect at once: a disabled or deleted account cannot log in, its refresh tokens are
+// refused with invalid_grant and its access tokens with 401 at userinfo.
+//
+// Clients whose grant_types include refresh_token get a refresh token with every code, without
+// the offline_access scope (which oidc-provider grants only with prompt=consent); such a token
+// ends with the provider's session. With --rotate-refresh-tokens every refresh spends the old
+// token and issues a new one; reusing a spent one revokes the grant.
 //
 // Back-channel logout tokens are POSTed to each client's backchannel_logout_uri. To reach an
 // https endpoint with a private or self-signed certificate, start node with
@@ -29,7 +38,7 @@ if (command === 'keygen') {
   const { default: Provider } = await import('oidc-provider');
   serve(Provider, rest);
 } else {
-  process.stderr.write('usage: provider.mjs serve --port P --clients F --jwks F --accounts F | keygen KID\n');
+  process.stderr.write('usage: provider.mjs serve --port P --clients F --jwks F --accounts F [--rotate-refresh-tokens] | keygen KID\n');
   process.exit(2);
 }
 
@@ -87,6 +96,7 @@ function serve(Provider, argv) {
       clients: { type: 'string' },
       jwks: { type: 'string' },
       accounts: { type: 'string' },
+      'rotate-refresh-tokens': { type: 'boolean', default: false },
     },
   });
   for (const name of ['port', 'clients', 'jwks', 'accounts']) {
@@ -99,9 +109,8 @@ function serve(Provider, argv) {
   const issuer = `http://127.0.0.1:${port}`;
   const clients = readJson(values.clients);
   const jwks = readJson(values.jwks);
-  const accounts = readJson(values.accounts);
-  const bySub = new Map(accounts.map((a) => [a.sub, a]));
-  const byLogin = new Map(accounts.map((a) => [a.login, a]));
+  // The enabled accounts as the file says now; see the usage above.
+  const activeAccount = (matches) => readJson(values.accounts).find((a) => !a.disabled && matches(a));
 
   const configuration = {
     clients,
@@ -115,6 +124,10 @@ function serve(Provider, argv) {
       department: ['department'],
     },
     pkce: { required: () => true },
+    async issueRefreshToken(_ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
+    },
+    ...(values['rotate-refresh-tokens'] ? { rotateRefreshToken: true } : {}),
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
@@ -135,7 +148,7 @@ function serve(Provider, argv) {
       },
     },
     async findAccount(_ctx, sub) {
-      const account = bySub.get(sub);
+      const account = activeAccount((a) => a.sub === sub);
       if (!account) return undefined;
       return {
         accountId: sub,
@@ -170,6 +183,7 @@ function serve(Provider, argv) {
       Interaction: 600,
       Session: 3600,
       Grant: 3600,
+      RefreshToken: 3600,
     },
   };
 
@@ -194,7 +208,8 @@ function serve(Provider, argv) {
     const { prompt, params, uid } = details;
     if (match[2] && req.method === 'POST') {
       const form = await readForm(req);
-      const account = byLogin.get(form.get('login') ?? '');
+      const login = form.get('login') ?? '';
+      const account = activeAccount((a) => a.login === login);
       if (!account || account.password !== form.get('password')) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(loginPage(uid, 'ログインIDまたはパスワードが違います'));

@@ -1,6 +1,7 @@
 //! A real OpenID provider (panva/oidc-provider under Node, from `tests/oidc-provider/`) on a
 //! free loopback port, a browser-less browser that logs in and out there, and a listener that
-//! catches the back-channel logout tokens the provider sends.
+//! catches the back-channel logout tokens the provider sends. Accounts can be changed,
+//! disabled or deleted while it runs, as an administrator would.
 //!
 //! The provider's npm dependencies are installed once per machine into
 //! `tests/oidc-provider/node_modules` by [`ensure_npm_installed`] (`npm ci`).
@@ -33,7 +34,8 @@ const NODE_NEEDED: &str = "node provider.mjs (needs Node.js 20.19 or later on PA
 /// Most requests [`Browser`] makes for one login or logout before it gives up.
 const MAX_STEPS: usize = 20;
 
-/// One relying party registered at the provider.
+/// One relying party registered at the provider, allowed the code and refresh-token grants:
+/// the provider gives it a refresh token with every code, without asking for `offline_access`.
 #[derive(Debug, Clone)]
 pub struct OidcClientSpec {
     /// `client_id`.
@@ -121,6 +123,10 @@ pub struct OidcOptions {
     /// The port to listen on, when the relying party must be configured before the provider
     /// starts; a free one otherwise.
     pub port: Option<u16>,
+    /// Issue a new refresh token on every refresh and spend the old one (reusing it then
+    /// revokes the whole grant). Off, oidc-provider's default applies: a confidential
+    /// client's refresh token is renewed only late in its life.
+    pub rotate_refresh_tokens: bool,
 }
 
 /// An RSA signing key as the provider holds it.
@@ -162,6 +168,7 @@ pub struct OidcProvider {
     key: SigningKey,
     rotations: u32,
     extra_ca_file: Option<PathBuf>,
+    rotate_refresh_tokens: bool,
     // Declared before `dir` so Node stops before its files are removed.
     guard: Option<ChildGuard>,
     dir: tempfile::TempDir,
@@ -194,6 +201,7 @@ impl OidcProvider {
             key: generate_signing_key("key-1")?,
             rotations: 1,
             extra_ca_file: options.extra_ca_file,
+            rotate_refresh_tokens: options.rotate_refresh_tokens,
             guard: None,
             dir,
         };
@@ -232,6 +240,64 @@ impl OidcProvider {
         self.launch()
     }
 
+    /// Replaces the account with the same `sub` (its name, department, groups, ...): the
+    /// provider's next answers about it use the new values. A disabled account stays disabled.
+    pub fn update_account(&self, account: OidcAccount) -> anyhow::Result<()> {
+        self.edit_accounts(|accounts| {
+            let found = accounts
+                .iter_mut()
+                .find(|a| a["sub"] == account.sub.as_str())
+                .with_context(|| format!("the provider has no account with sub {}", account.sub))?;
+            let disabled = found["disabled"].clone();
+            *found = account_json(&account);
+            found["disabled"] = disabled;
+            Ok(())
+        })
+    }
+
+    /// Disables the account with login `login`: it can no longer log in, and the provider
+    /// refuses its refresh tokens (`invalid_grant`) and access tokens (401 at userinfo).
+    pub fn disable_account(&self, login: &str) -> anyhow::Result<()> {
+        self.edit_accounts(|accounts| {
+            let found = accounts
+                .iter_mut()
+                .find(|a| a["login"] == login)
+                .with_context(|| format!("the provider has no account {login}"))?;
+            found["disabled"] = json!(true);
+            Ok(())
+        })
+    }
+
+    /// Deletes the account with login `login`; the provider then treats its tokens as it does
+    /// a disabled account's.
+    pub fn delete_account(&self, login: &str) -> anyhow::Result<()> {
+        self.edit_accounts(|accounts| {
+            let before = accounts.len();
+            accounts.retain(|a| a["login"] != login);
+            if accounts.len() == before {
+                bail!("the provider has no account {login}");
+            }
+            Ok(())
+        })
+    }
+
+    /// Rewrites the accounts file, which the provider reads on every use. The new file is
+    /// renamed into place so the provider never reads half of it.
+    fn edit_accounts(
+        &self,
+        edit: impl FnOnce(&mut Vec<serde_json::Value>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let path = self.dir.path().join("accounts.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let mut accounts: Vec<serde_json::Value> =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        edit(&mut accounts)?;
+        let staged = self.dir.path().join("accounts.json.new");
+        write_json(&staged, &json!(accounts))?;
+        std::fs::rename(&staged, &path).with_context(|| format!("replacing {}", path.display()))
+    }
+
     fn launch(&mut self) -> anyhow::Result<()> {
         let node_dir = ensure_npm_installed()?;
         let jwks = self.dir.path().join("jwks.json");
@@ -248,6 +314,9 @@ impl OidcProvider {
             .arg("--accounts")
             .arg(self.dir.path().join("accounts.json"))
             .current_dir(self.dir.path());
+        if self.rotate_refresh_tokens {
+            cmd.arg("--rotate-refresh-tokens");
+        }
         if let Some(ca) = &self.extra_ca_file {
             cmd.env("NODE_EXTRA_CA_CERTS", ca);
         }
@@ -299,7 +368,7 @@ fn client_json(client: &OidcClientSpec) -> serde_json::Value {
         "client_secret": client.client_secret,
         "redirect_uris": client.redirect_uris,
         "post_logout_redirect_uris": client.post_logout_redirect_uris,
-        "grant_types": ["authorization_code"],
+        "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
     });
     if let Some(uri) = &client.backchannel_logout_uri {
@@ -318,6 +387,7 @@ fn account_json(account: &OidcAccount) -> serde_json::Value {
         "email": account.email,
         "department": account.department,
         "groups": account.groups,
+        "disabled": false,
     })
 }
 

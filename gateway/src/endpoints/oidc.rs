@@ -223,6 +223,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
         idp_sub: done.sub.clone(),
         idp_sid: done.sid.clone(),
         id_token: done.id_token.as_str().to_owned(),
+        refresh_token: done.refresh_token.as_ref().map(|t| t.as_str().to_owned()),
     };
     let return_to = SafeReturnPath::parse_or_root(Some(&pending.return_to));
     start_session(

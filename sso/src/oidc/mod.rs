@@ -1,22 +1,24 @@
 //! Logins through an OpenID provider: the relying-party side of the authorization code flow
 //! with PKCE (S256), state and nonce, ID token validation with the provider's keys (fetched
 //! again when a token names an unknown key), userinfo, claims mapped to an [`Identity`],
-//! RP-initiated logout URLs and back-channel logout tokens.
+//! RP-initiated logout URLs, back-channel logout tokens, and re-validation of a session by
+//! its refresh token.
 //!
 //! The gateway keeps each [`PendingLogin`] on its side, keyed by its state, between
-//! [`OidcClient::begin_login`] and [`OidcClient::finish_login`]. Tokens, codes and secrets are
-//! never logged; the raw ID token is kept only as an [`IdTokenHint`] that does not print.
-//!
-//! Session re-validation against the provider (refresh tokens) is not offered: a provider
-//! that ends a session says so by back-channel logout.
+//! [`OidcClient::begin_login`] and [`OidcClient::finish_login`], and later the login's
+//! [`RefreshTokenSecret`] for [`OidcClient::refresh`]. Tokens, codes and secrets are never
+//! logged; the raw ID token and the refresh token are kept in types that do not print.
 
 mod claims;
 mod keys;
 mod logout;
+mod refresh;
 mod settings;
+mod userinfo;
 
 use std::str::FromStr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -28,8 +30,9 @@ use openidconnect::url::Url;
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, DiscoveryError,
     EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpClientError, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadataWithLogout,
-    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, StandardErrorResponse,
+    NonceVerifier, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
+    StandardErrorResponse,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -41,6 +44,7 @@ use keys::{KeyStore, Keys};
 use logout::ReplayCache;
 
 pub use logout::{BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout};
+pub use refresh::{RefreshTokenSecret, Refreshed};
 pub use settings::{OidcClaimMapping, OidcLabel, OidcSettings};
 
 /// ID token signature algorithms accepted: asymmetric ones only, never `none` or HMAC.
@@ -89,6 +93,12 @@ pub enum OidcError {
     /// A back-channel logout token's `jti` was seen before.
     #[error("logout token replayed")]
     ReplayedLogoutToken,
+    /// The provider refused a refresh token (`invalid_grant`: the user was disabled or
+    /// deleted, the grant revoked, the provider session ended, the token expired or was
+    /// already used) or the access token it gave (userinfo answered 401): the session it
+    /// backs must end.
+    #[error("the provider no longer accepts this session: {0}")]
+    Revoked(String),
 }
 
 impl OidcError {
@@ -105,6 +115,7 @@ impl OidcError {
             OidcError::MissingClaim(_) => "missing_claim",
             OidcError::InvalidLogoutToken(_) => "invalid_logout_token",
             OidcError::ReplayedLogoutToken => "replayed_logout_token",
+            OidcError::Revoked(_) => "idp_revoked",
         }
     }
 }
@@ -205,6 +216,9 @@ pub struct OidcLogin {
     pub sid: Option<String>,
     /// The ID token, for `id_token_hint` at logout.
     pub id_token: IdTokenHint,
+    /// The refresh token, for [`OidcClient::refresh`]; `None` when the provider issued none
+    /// or [`OidcSettings::refresh`] is off.
+    pub refresh_token: Option<RefreshTokenSecret>,
 }
 
 type DiscoveredClient = CoreClient<
@@ -226,6 +240,8 @@ pub struct OidcClient {
     userinfo: Option<Url>,
     end_session: Option<Url>,
     replay: Mutex<ReplayCache>,
+    /// Whether a login without a refresh token was already reported, so the log says it once.
+    no_refresh_token_reported: AtomicBool,
 }
 
 impl std::fmt::Debug for OidcClient {
@@ -282,6 +298,7 @@ impl OidcClient {
             userinfo,
             end_session,
             replay: Mutex::new(ReplayCache::default()),
+            no_refresh_token_reported: AtomicBool::new(false),
         })
     }
 
@@ -346,7 +363,7 @@ impl OidcClient {
         let tokens = request
             .request_async(&self.http)
             .await
-            .map_err(token_failure)?;
+            .map_err(|e| token_failure(e, |_, text| OidcError::CodeRejected(text)))?;
         let raw = tokens
             .extra_fields()
             .id_token()
@@ -356,10 +373,14 @@ impl OidcClient {
         let sub =
             claim_text(&claims, "sub").ok_or_else(|| OidcError::InvalidIdToken("no sub".into()))?;
         let userinfo = match &self.userinfo {
-            Some(url) => {
-                self.fetch_userinfo(url, tokens.access_token().secret(), &sub)
-                    .await?
-            }
+            Some(url) => userinfo::fetch(&self.http, url, tokens.access_token().secret(), &sub)
+                .await
+                // The access token is seconds old: its refusal is the provider's fault, not a
+                // revocation of a session that does not exist yet.
+                .map_err(|e| match e {
+                    OidcError::Revoked(text) => OidcError::Idp(text),
+                    other => other,
+                })?,
             None => Map::new(),
         };
         let identity = map_identity(&self.settings.claims, &claims, &userinfo)?;
@@ -368,7 +389,27 @@ impl OidcClient {
             sid: claim_text(&claims, "sid"),
             sub,
             id_token: IdTokenHint(raw),
+            refresh_token: self.kept_refresh_token(tokens.refresh_token()),
         })
+    }
+
+    /// The refresh token of a login, if the settings keep it; the first login without one is
+    /// reported, since its sessions cannot be re-validated.
+    fn kept_refresh_token(
+        &self,
+        issued: Option<&openidconnect::RefreshToken>,
+    ) -> Option<RefreshTokenSecret> {
+        if !self.settings.refresh {
+            return None;
+        }
+        if issued.is_none() && !self.no_refresh_token_reported.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                idp = %self.settings.id,
+                "the OpenID provider issued no refresh token, so its sessions cannot be \
+                 re-validated; some providers issue one only for the `offline_access` scope"
+            );
+        }
+        issued.map(|token| RefreshTokenSecret::from_stored(token.secret().clone()))
     }
 
     /// Validates an ID token (signature with the provider's keys, fetched again once when the
@@ -379,11 +420,20 @@ impl OidcClient {
         raw: &str,
         nonce: &str,
     ) -> Result<Map<String, Value>, OidcError> {
+        let nonce = Nonce::new(nonce.to_owned());
+        self.validated_claims(raw, &nonce).await
+    }
+
+    /// [`OidcClient::verify_id_token`] with any check of the nonce.
+    async fn validated_claims(
+        &self,
+        raw: &str,
+        nonce: impl NonceVerifier + Copy,
+    ) -> Result<Map<String, Value>, OidcError> {
         let token = CoreIdToken::from_str(raw)
             .map_err(|e| OidcError::InvalidIdToken(format!("unreadable: {e}")))?;
-        let nonce = Nonce::new(nonce.to_owned());
         let keys = self.keys.current();
-        match self.check_id_token(&token, &keys, &nonce) {
+        match self.check_id_token(&token, &keys, nonce) {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
@@ -396,7 +446,7 @@ impl OidcClient {
                         "signed with a key the provider does not have".into(),
                     ));
                 };
-                self.check_id_token(&token, &fresh, &nonce)
+                self.check_id_token(&token, &fresh, nonce)
             }
             other => other,
         }
@@ -413,7 +463,7 @@ impl OidcClient {
         &self,
         token: &CoreIdToken,
         keys: &Keys,
-        nonce: &Nonce,
+        nonce: impl NonceVerifier,
     ) -> Result<(), ClaimsVerificationError> {
         let verifier = CoreIdTokenVerifier::new_public_client(
             ClientId::new(self.settings.client_id.clone()),
@@ -422,47 +472,6 @@ impl OidcClient {
         )
         .set_allowed_algs(ID_TOKEN_ALGORITHMS);
         token.claims(&verifier, nonce).map(|_| ())
-    }
-
-    async fn fetch_userinfo(
-        &self,
-        url: &Url,
-        access_token: &str,
-        sub: &str,
-    ) -> Result<Map<String, Value>, OidcError> {
-        let response = self
-            .http
-            .get(url.clone())
-            .bearer_auth(access_token)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| OidcError::Unreachable(format!("userinfo: {}", error_chain(&e))))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(OidcError::Idp(format!("userinfo answered {status}")));
-        }
-        let is_json = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("application/json"));
-        if !is_json {
-            return Err(OidcError::Idp(
-                "userinfo is not plain JSON (signed or encrypted userinfo is not supported)".into(),
-            ));
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| OidcError::Unreachable(format!("userinfo: {}", error_chain(&e))))?;
-        let claims: Map<String, Value> =
-            serde_json::from_slice(&body).map_err(|e| OidcError::Idp(format!("userinfo: {e}")))?;
-        // OpenID Connect Core §5.3.2: userinfo about another subject must not be used.
-        if claim_text(&claims, "sub").as_deref() != Some(sub) {
-            return Err(OidcError::Idp("userinfo is about another subject".into()));
-        }
-        Ok(claims)
     }
 
     /// The provider's end-session URL for RP-initiated logout, or `None` if it has none.
@@ -492,8 +501,13 @@ impl OidcClient {
     }
 }
 
+type TokenError = RequestTokenError<HttpError, StandardErrorResponse<CoreErrorResponseType>>;
+
+/// The error for a failed token request: `refused` makes it from the provider's error code and
+/// a text for the log; network failures are [`OidcError::Unreachable`].
 fn token_failure(
-    error: RequestTokenError<HttpError, StandardErrorResponse<CoreErrorResponseType>>,
+    error: TokenError,
+    refused: impl FnOnce(&CoreErrorResponseType, String) -> OidcError,
 ) -> OidcError {
     match error {
         RequestTokenError::ServerResponse(response) => {
@@ -502,7 +516,7 @@ fn token_failure(
                 text.push_str(": ");
                 text.push_str(description);
             }
-            OidcError::CodeRejected(text)
+            refused(response.error(), text)
         }
         RequestTokenError::Request(e) => {
             OidcError::Unreachable(format!("token endpoint: {}", error_chain(&e)))

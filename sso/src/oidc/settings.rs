@@ -25,7 +25,10 @@ pub struct OidcSettings {
     /// The client secret (the gateway reads it from a file or credential).
     #[serde(skip)]
     pub client_secret: String,
-    /// Scopes asked for besides `openid`.
+    /// Scopes asked for besides `openid`. Providers that issue refresh tokens only on request
+    /// (Entra ID) need `offline_access` here for [`OidcSettings::refresh`]; others (Keycloak)
+    /// issue one anyway and would make it an offline token, which outlives the provider's
+    /// session.
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
     /// The gateway's callback, registered at the provider as a redirect URI.
@@ -50,6 +53,11 @@ pub struct OidcSettings {
     /// more often than this, so forged tokens cannot make the gateway hammer the provider.
     #[serde(default = "default_jwks_refetch", deserialize_with = "duration")]
     pub jwks_min_refetch_interval: Duration,
+    /// Keep the refresh token of each login so the gateway can re-validate the session at the
+    /// provider (a disabled user loses access, changed claims are picked up). On by default;
+    /// off, logins carry no refresh token and sessions last as the gateway's rules allow.
+    #[serde(default = "default_refresh")]
+    pub refresh: bool,
 }
 
 /// A label in the login page's two languages.
@@ -102,6 +110,9 @@ fn default_connect_timeout() -> Duration {
 fn default_jwks_refetch() -> Duration {
     Duration::from_secs(30)
 }
+fn default_refresh() -> bool {
+    true
+}
 
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
@@ -117,6 +128,7 @@ impl std::fmt::Debug for OidcSettings {
             .field("client_secret", &"<redacted>")
             .field("scopes", &self.scopes)
             .field("redirect_url", &self.redirect_url)
+            .field("refresh", &self.refresh)
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +153,7 @@ impl OidcSettings {
             timeout: default_timeout(),
             connect_timeout: default_connect_timeout(),
             jwks_min_refetch_interval: default_jwks_refetch(),
+            refresh: default_refresh(),
         }
     }
 
@@ -287,6 +300,10 @@ mod tests {
         let s: OidcSettings = serde_json::from_str(json).expect("parses");
         assert_eq!(s.timeout, Duration::from_secs(3));
         assert_eq!(s.claims.user, "preferred_username");
+        assert!(s.refresh);
+        let off = json.replace("\"timeout\"", "\"refresh\":false,\"timeout\"");
+        let off: OidcSettings = serde_json::from_str(&off).expect("parses");
+        assert!(!off.refresh);
         assert!(!format!("{s:?}").contains("secret\""));
         let bad = json.replace("\"timeout\"", "\"timeuot\"");
         assert!(serde_json::from_str::<OidcSettings>(&bad).is_err());

@@ -112,8 +112,10 @@ impl Relay {
         Relay { port, up }
     }
 
-    fn set_up(&self, up: bool) {
+    /// Cut or restore; returns once open connections have seen a cut.
+    async fn set_up(&self, up: bool) {
         self.up.store(up, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 
@@ -135,7 +137,7 @@ async fn after_a_directory_outage_logins_work_again_without_a_restart() {
     .unwrap();
     let tanaka = session_cookie(&sys, slapd::TANAKA.uid, slapd::TANAKA.password).await;
 
-    relay.set_up(false);
+    relay.set_up(false).await;
     let refused = login(&sys, slapd::SUZUKI.uid, slapd::SUZUKI.password).await;
     assert_eq!(refused.status, 503);
     assert!(refused.body.contains("認証サーバー"), "{}", refused.body);
@@ -143,7 +145,7 @@ async fn after_a_directory_outage_logins_work_again_without_a_restart() {
     // Sessions from before the outage keep working.
     assert_eq!(get(&sys, "/", Some(&tanaka)).await.status(), 200);
 
-    relay.set_up(true);
+    relay.set_up(true).await;
     let back = login(&sys, slapd::SUZUKI.uid, slapd::SUZUKI.password).await;
     assert_eq!(back.status, 303, "{}", back.body);
 }

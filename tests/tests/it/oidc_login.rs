@@ -25,7 +25,11 @@ struct Setup {
 /// A gateway with one provider `city`, and the provider with the gateway registered
 /// (redirect, post-logout redirect and back-channel logout URIs).
 fn setup() -> Setup {
-    let (sys, idp_port, secret) = gateway();
+    setup_revalidating_every("5m")
+}
+
+fn setup_revalidating_every(interval: &str) -> Setup {
+    let (sys, idp_port, secret) = gateway(interval);
     let idp = provider(&sys, idp_port);
     let origin = format!("https://localhost:{}", sys.https.port());
     Setup {
@@ -38,7 +42,7 @@ fn setup() -> Setup {
 }
 
 /// The gateway, configured for a provider on a port that nothing listens on yet.
-fn gateway() -> (System, u16, tempfile::NamedTempFile) {
+fn gateway(revalidate: &str) -> (System, u16, tempfile::NamedTempFile) {
     let gw_port = free_port().unwrap();
     let idp_port = free_port().unwrap();
     let origin = format!("https://localhost:{gw_port}");
@@ -61,6 +65,7 @@ jwks_min_refetch_interval = "1s"
 "#,
             secret = secret.path().display(),
         ),
+        revalidate_interval: Some(revalidate.to_owned()),
         ..SystemOptions::default()
     })
     .unwrap();
@@ -313,7 +318,7 @@ async fn a_key_rotation_at_the_provider_keeps_sessions_and_logins_working() {
 
 #[tokio::test]
 async fn a_provider_that_is_down_is_named_on_the_login_page_and_works_once_it_is_back() {
-    let (sys, idp_port, secret) = gateway();
+    let (sys, idp_port, secret) = gateway("5m");
     let down = get(&sys, &format!("/.yakuba/oidc/{IDP}/start"), None).await;
     assert_eq!(down.status(), 503);
     let html = down.text().await.unwrap();
@@ -337,4 +342,69 @@ async fn a_provider_that_is_down_is_named_on_the_login_page_and_works_once_it_is
     };
     let done = oidc_login(&s, &Browser::new().unwrap(), "sato", "sato-pass-2").await;
     assert_eq!(done.status, 303);
+}
+
+/// The department the gateway tells 電子決裁 for the session `cookie`.
+async fn department_seen_by_legacy(s: &Setup, cookie: &str) -> String {
+    let echo: serde_json::Value = s
+        .sys
+        .client()
+        .unwrap()
+        .get(s.sys.url("/denkessai/_echo"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let encoded = echo["headers"]["x-remote-dept"][0]
+        .as_str()
+        .unwrap_or_default();
+    percent_encoding::percent_decode_str(encoded)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[tokio::test]
+async fn provider_sessions_are_revalidated_changes_apply_and_a_disabled_user_loses_access() {
+    let s = setup_revalidating_every("1s");
+    let done = oidc_login(&s, &Browser::new().unwrap(), "sato", "sato-pass-2").await;
+    let cookie = cookie_of(&done);
+    assert_eq!(department_seen_by_legacy(&s, &cookie).await, "財政課");
+
+    // The provider moves her to 会計課: the next re-validation picks it up.
+    let mut sato = harness::oidc::sample_accounts()
+        .into_iter()
+        .find(|a| a.login == "sato")
+        .unwrap();
+    sato.department = "会計課".into();
+    s.idp.update_account(sato).unwrap();
+    let mut seen = String::new();
+    for _ in 0..60 {
+        seen = department_seen_by_legacy(&s, &cookie).await;
+        if seen == "会計課" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, "会計課");
+
+    // Disabled at the provider: the refresh is refused and the session ends.
+    s.idp.disable_account("sato").unwrap();
+    let mut status = 200;
+    for _ in 0..60 {
+        status = get(&s.sys, "/", Some(&cookie)).await.status().as_u16();
+        if status == 302 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status, 302,
+        "still logged in after the provider disabled the user"
+    );
+    assert!(s.sys.audit_has(|r| r["kind"] == "logout"
+        && r["reason"] == "idp_revoked"
+        && r["user"] == "sato"));
 }

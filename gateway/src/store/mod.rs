@@ -56,6 +56,13 @@ impl std::fmt::Display for StoreLocation {
     }
 }
 
+mod oidc;
+
+pub use oidc::{
+    IdpLink, PendingRow, RefreshRow, claim_revalidation, idp_link, prune_pending, put_pending,
+    refreshable_sessions, sessions_of_idp_login, set_refresh_token, take_pending,
+};
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -103,19 +110,6 @@ pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }
 
-/// What ties a session to a login at an OpenID provider.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct IdpLink {
-    /// The provider's id in the configuration.
-    pub idp: String,
-    /// The provider's subject.
-    pub idp_sub: String,
-    /// The provider's session id, if it sent one.
-    pub idp_sid: Option<String>,
-    /// The ID token, for `id_token_hint` at logout.
-    pub id_token: String,
-}
-
 /// Store a new session (with its provider login, if it came from one).
 pub async fn insert_session(
     pool: &AnyPool,
@@ -124,7 +118,8 @@ pub async fn insert_session(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (key, user_id, identity, created_at, last_seen, \
-         idp, idp_sub, idp_sid, id_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         idp, idp_sub, idp_sid, id_token, refresh_token) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&row.key)
     .bind(&row.user_id)
@@ -135,100 +130,10 @@ pub async fn insert_session(
     .bind(link.map(|l| l.idp_sub.clone()))
     .bind(link.and_then(|l| l.idp_sid.clone()))
     .bind(link.map(|l| l.id_token.clone()))
+    .bind(link.and_then(|l| l.refresh_token.clone()))
     .execute(pool)
     .await
     .map(|_| ())
-}
-
-/// The provider login behind session `key`, if it came from one.
-pub async fn idp_link(pool: &AnyPool, key: &str) -> Result<Option<IdpLink>, sqlx::Error> {
-    sqlx::query_as::<_, IdpLink>(
-        "SELECT idp, idp_sub, idp_sid, id_token FROM sessions WHERE key = $1 AND idp IS NOT NULL",
-    )
-    .bind(key)
-    .fetch_optional(pool)
-    .await
-}
-
-/// Keys and users of the sessions that a back-channel logout from `idp` names: by its
-/// session id if given, otherwise every session of the subject.
-pub async fn sessions_of_idp_login(
-    pool: &AnyPool,
-    idp: &str,
-    sub: Option<&str>,
-    sid: Option<&str>,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    match sid {
-        Some(sid) => {
-            sqlx::query_as::<_, (String, String)>(
-                "SELECT key, user_id FROM sessions WHERE idp = $1 AND idp_sid = $2 \
-                 AND ($3 IS NULL OR idp_sub = $3)",
-            )
-            .bind(idp)
-            .bind(sid)
-            .bind(sub)
-            .fetch_all(pool)
-            .await
-        }
-        None => {
-            sqlx::query_as::<_, (String, String)>(
-                "SELECT key, user_id FROM sessions WHERE idp = $1 AND idp_sub = $2",
-            )
-            .bind(idp)
-            .bind(sub.unwrap_or_default())
-            .fetch_all(pool)
-            .await
-        }
-    }
-}
-
-/// A login sent to an OpenID provider, until the browser comes back.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PendingRow {
-    /// The provider's id.
-    pub provider: String,
-    /// JSON of `sso::oidc::PendingLogin`.
-    pub pending: String,
-    /// Where to go after the login.
-    pub return_to: String,
-    /// Unix seconds.
-    pub created_at: i64,
-}
-
-/// Keep a pending login under its `state`.
-pub async fn put_pending(pool: &AnyPool, state: &str, row: &PendingRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO oidc_pending (state, provider, pending, return_to, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(state)
-    .bind(&row.provider)
-    .bind(&row.pending)
-    .bind(&row.return_to)
-    .bind(row.created_at)
-    .execute(pool)
-    .await
-    .map(|_| ())
-}
-
-/// Take (and forget) the pending login of `state`: each can be finished once only.
-pub async fn take_pending(pool: &AnyPool, state: &str) -> Result<Option<PendingRow>, sqlx::Error> {
-    sqlx::query_as::<_, PendingRow>(
-        "DELETE FROM oidc_pending WHERE state = $1 \
-         RETURNING provider, pending, return_to, created_at",
-    )
-    .bind(state)
-    .fetch_optional(pool)
-    .await
-}
-
-/// Forget pending logins started before `before`.
-pub async fn prune_pending(pool: &AnyPool, before: i64) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM oidc_pending WHERE created_at < $1")
-        .bind(before)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected())
 }
 
 /// Find a session by key.
