@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod background;
+mod canonical;
 mod config;
 mod cookies;
 mod endpoints;

@@ -54,6 +54,8 @@ pub struct Ctx {
     upstream: Option<std::net::SocketAddr>,
     client: Option<std::net::SocketAddr>,
     host: Option<String>,
+    /// The canonical path and query to send upstream, when it differs from what came in.
+    rewritten: Option<String>,
 }
 
 /// The HTTPS proxy.
@@ -127,8 +129,11 @@ impl Proxy {
                 "headers_too_large",
             ));
         }
-        if req.headers.get_all("host").iter().count() > 1 {
-            return Step::Reply(bad_request(page_lang(req), "duplicate_host"));
+        if let Some(problem) = crate::canonical::header_problem(
+            req.headers.iter().map(|(name, _)| name.as_str()),
+            req.headers.contains_key("transfer-encoding"),
+        ) {
+            return Step::Reply(bad_request(page_lang(req), problem));
         }
         let path = match RequestPath::parse(req.uri.path()) {
             Ok(p) => p,
@@ -164,6 +169,12 @@ impl Proxy {
         }
 
         let route = state.routes.find(ctx.host.as_deref(), &path);
+        if path.wire() != req.uri.path() {
+            ctx.rewritten = Some(match req.uri.query() {
+                Some(q) => format!("{}?{q}", path.wire()),
+                None => path.wire().to_owned(),
+            });
+        }
         let navigation = access::is_navigation(
             req.method.as_str(),
             header_str(req, "sec-fetch-mode"),
@@ -348,6 +359,7 @@ impl ProxyHttp for Proxy {
             upstream: None,
             client: None,
             host: None,
+            rewritten: None,
         }
     }
 
@@ -385,6 +397,13 @@ impl ProxyHttp for Proxy {
         ctx: &mut Ctx,
     ) -> Result<()> {
         let state = &self.state;
+        // The upstream gets the canonical path that routing and policy judged.
+        if let Some(target) = ctx.rewritten.take() {
+            let uri = target.parse::<http::Uri>().map_err(|e| {
+                Error::because(ErrorType::InternalError, "canonical path is not a URI", e)
+            })?;
+            upstream.set_uri(uri);
+        }
         let reserved: Vec<String> = upstream
             .headers
             .keys()

@@ -18,18 +18,29 @@ const TERMINATE_GRACE: Duration = Duration::from_secs(5);
 /// How many bytes of a log [`log_tail`] returns, enough for the last few error lines.
 const LOG_TAIL_BYTES: u64 = 4000;
 
-/// Asks the kernel for a TCP port on 127.0.0.1 that is free right now.
+/// Asks the kernel for a TCP port on 127.0.0.1 that is free right now, and that this process
+/// has not handed out before.
 ///
 /// The port is released before returning, so another process may take it before the caller
-/// binds it; tests accept that small race in exchange for running in parallel.
+/// binds it; tests accept that small race in exchange for running in parallel. Within one
+/// process there is no race: a port handed out once (and perhaps not bound yet, as when a
+/// test picks the ports of two servers that must know each other) is never handed out again.
 pub fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .context("binding 127.0.0.1:0 to find a free port")?;
-    let port = listener
-        .local_addr()
-        .context("reading the port the kernel chose")?
-        .port();
-    Ok(port)
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    for _ in 0..1000 {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .context("binding 127.0.0.1:0 to find a free port")?;
+        let port = listener
+            .local_addr()
+            .context("reading the port the kernel chose")?
+            .port();
+        let mut seen = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.insert(port) {
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no fresh free port after 1000 tries")
 }
 
 /// A child process that is stopped (SIGTERM, then SIGKILL) when the guard is dropped.
