@@ -21,8 +21,11 @@ pub enum Who<'a> {
 /// The decision for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Forward to the matched route's upstream, with identity.
-    Forward,
+    /// Forward to the matched route's upstream (with identity, unless the route is public).
+    Forward {
+        /// The policy rule that allowed it; none on a public route.
+        rule: Option<String>,
+    },
     /// A browser without a session: 302 to the login page, then back here.
     RedirectToLogin {
         /// Where to return after login.
@@ -36,7 +39,22 @@ pub enum Verdict {
         status: u16,
         /// Reason code for the audit record.
         reason: &'static str,
+        /// The policy rule that refused it, when one did.
+        rule: Option<String>,
     },
+}
+
+/// What the decision looks at besides the route and the user.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// The canonical path.
+    pub path: &'a str,
+    /// Whether a browser is navigating (login redirect rather than 401).
+    pub navigation: bool,
+    /// The path and query asked for, the return path after login.
+    pub target: &'a str,
 }
 
 /// Whether the request looks like a browser navigating (as opposed to an API call or an
@@ -51,29 +69,43 @@ pub fn is_navigation(method: &str, sec_fetch_mode: Option<&str>, accept: Option<
     }
 }
 
-/// Decide for a request to `route` (if any matched) by `who`. `target` is the path and
-/// query the browser asked for, used as the return path after login.
-pub fn decide(route: Option<&Route>, who: Who<'_>, navigation: bool, target: &str) -> Verdict {
+/// Decide for `req` to `route` (if any matched) by `who`: no route is a 404; a public route
+/// is open; otherwise a session is needed and the route's policy judges.
+pub fn decide(route: Option<&Route>, who: Who<'_>, req: &Request<'_>) -> Verdict {
     let Some(route) = route else {
         return Verdict::Deny {
             status: 404,
             reason: "no_route",
+            rule: None,
         };
     };
+    if route.public {
+        return Verdict::Forward { rule: None };
+    }
     match who {
-        Who::Anonymous(reason) if navigation => Verdict::RedirectToLogin {
-            return_to: SafeReturnPath::parse_or_root(Some(target)),
+        Who::Anonymous(reason) if req.navigation => Verdict::RedirectToLogin {
+            return_to: SafeReturnPath::parse_or_root(Some(req.target)),
             reason,
         },
         Who::Anonymous(reason) => Verdict::Deny {
             status: 401,
             reason,
+            rule: None,
         },
-        Who::User(identity) if !route.allows(identity) => Verdict::Deny {
-            status: 403,
-            reason: "route_forbidden_for_user",
-        },
-        Who::User(_) => Verdict::Forward,
+        Who::User(identity) => {
+            let judgement = route.judge(identity, req.method, req.path);
+            if judgement.allowed {
+                Verdict::Forward {
+                    rule: Some(judgement.rule),
+                }
+            } else {
+                Verdict::Deny {
+                    status: 403,
+                    reason: "policy_denied",
+                    rule: Some(judgement.rule),
+                }
+            }
+        }
     }
 }
 
@@ -107,6 +139,17 @@ mod tests {
             headers: vec![],
             tile: false,
             allow_groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            rules: vec![],
+            public: false,
+        }
+    }
+
+    fn req(navigation: bool, target: &str) -> Request<'_> {
+        Request {
+            method: "GET",
+            path: target.split('?').next().unwrap_or("/"),
+            navigation,
+            target,
         }
     }
 
@@ -126,8 +169,7 @@ mod tests {
         let v = decide(
             Some(&route(&[])),
             Who::Anonymous("no_session"),
-            true,
-            "/denkessai/x?a=1",
+            &req(true, "/denkessai/x?a=1"),
         );
         assert_eq!(
             v,
@@ -143,15 +185,22 @@ mod tests {
         let v = decide(
             Some(&route(&[])),
             Who::Anonymous("no_session"),
-            false,
-            "/api",
+            &req(false, "/api"),
         );
         assert_eq!(
             v,
             Verdict::Deny {
                 status: 401,
-                reason: "no_session"
+                reason: "no_session",
+                rule: None
             }
+        );
+        // A public route needs no session.
+        let mut open = route(&[]);
+        open.public = true;
+        assert_eq!(
+            decide(Some(&open), Who::Anonymous("no_session"), &req(false, "/x")),
+            Verdict::Forward { rule: None }
         );
     }
 
@@ -159,10 +208,11 @@ mod tests {
     fn no_route_is_denied_even_for_users() {
         let who = user(&[]);
         assert_eq!(
-            decide(None, Who::User(&who), true, "/"),
+            decide(None, Who::User(&who), &req(true, "/")),
             Verdict::Deny {
                 status: 404,
-                reason: "no_route"
+                reason: "no_route",
+                rule: None
             }
         );
     }
@@ -171,15 +221,18 @@ mod tests {
     fn group_restricted_routes_need_the_group() {
         let r = route(&["zaimu"]);
         assert_eq!(
-            decide(Some(&r), Who::User(&user(&[])), true, "/").clone(),
+            decide(Some(&r), Who::User(&user(&[])), &req(true, "/")),
             Verdict::Deny {
                 status: 403,
-                reason: "route_forbidden_for_user"
+                reason: "policy_denied",
+                rule: Some("routes.r.allow_groups".into())
             }
         );
         assert_eq!(
-            decide(Some(&r), Who::User(&user(&["zaimu"])), true, "/"),
-            Verdict::Forward
+            decide(Some(&r), Who::User(&user(&["zaimu"])), &req(true, "/")),
+            Verdict::Forward {
+                rule: Some("routes.r.allow_groups".into())
+            }
         );
     }
 

@@ -77,6 +77,9 @@ pub struct Record {
     /// Route id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The policy rule that decided (`routes.zaimu.rules[1]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// Upstream address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,
@@ -109,6 +112,7 @@ impl Record {
             host: None,
             path: None,
             route: None,
+            rule: None,
             upstream: None,
             status: None,
             bytes: None,

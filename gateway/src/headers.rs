@@ -179,6 +179,8 @@ mod tests {
                 .collect(),
             tile: false,
             allow_groups: vec![],
+            rules: vec![],
+            public: false,
         }
     }
 

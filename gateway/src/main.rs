@@ -9,10 +9,12 @@ mod canonical;
 mod config;
 mod cookies;
 mod endpoints;
+mod explain;
 mod headers;
 mod idp;
 mod lang;
 mod pages;
+mod policy;
 mod proxy;
 mod redirect_http;
 mod routing;
@@ -70,6 +72,27 @@ enum Command {
     },
     /// Read a password on standard input and print its argon2id hash for a local account.
     HashPassword,
+    /// Say whether a user may make a request, and which rule decides, as the proxy would.
+    Explain {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+        /// Login id: a local account or a directory user (looked up), unless assumed.
+        #[arg(long)]
+        user: String,
+        /// HTTP method.
+        #[arg(long, default_value = "GET")]
+        method: String,
+        /// The URL (`https://host/path?query` or `/path`).
+        #[arg(long)]
+        url: String,
+        /// Assume this group instead of looking the user up (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Assume this department instead of looking the user up.
+        #[arg(long)]
+        department: Option<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,6 +113,23 @@ fn main() -> anyhow::Result<()> {
                 "secrets are in place under {}",
                 config.server.data_dir.display()
             );
+            Ok(())
+        }
+        Command::Explain {
+            config,
+            user,
+            method,
+            url,
+            groups,
+            department,
+        } => {
+            let config = load(&config)?;
+            let subject = explain::Subject {
+                user,
+                groups,
+                department,
+            };
+            println!("{}", explain::explain(&config, &subject, &method, &url)?);
             Ok(())
         }
         Command::HashPassword => {

@@ -56,6 +56,8 @@ pub struct Ctx {
     host: Option<String>,
     /// The canonical path and query to send upstream, when it differs from what came in.
     rewritten: Option<String>,
+    /// The policy rule that decided.
+    rule: Option<String>,
 }
 
 /// The HTTPS proxy.
@@ -217,13 +219,29 @@ impl Proxy {
             }
             Err(reason) => Who::Anonymous(reason),
         };
-        let verdict = access::decide(route.map(|r| state.routes.get(r)), who, navigation, &target);
+        let request = access::Request {
+            method: req.method.as_str(),
+            path: path.as_str(),
+            navigation,
+            target: &target,
+        };
+        let verdict = access::decide(route.map(|r| state.routes.get(r)), who, &request);
         match verdict {
-            Verdict::Forward => {
+            Verdict::Forward { rule } => {
                 ctx.route = route;
-                ctx.session = who_session.ok();
                 ctx.decision = Decision::Allow;
-                ctx.reason = "session_valid";
+                ctx.reason = if rule.is_some() {
+                    "session_valid"
+                } else {
+                    "public_route"
+                };
+                // A public route gets no identity, even from a logged-in browser.
+                ctx.session = if rule.is_some() {
+                    who_session.ok()
+                } else {
+                    None
+                };
+                ctx.rule = rule;
                 Step::Forward
             }
             Verdict::RedirectToLogin { return_to, reason } => {
@@ -245,6 +263,7 @@ impl Proxy {
             Verdict::Deny {
                 status: 401,
                 reason,
+                ..
             } => Step::Reply(Reply {
                 headers: vec![
                     ("content-type", "application/json".to_owned()),
@@ -255,7 +274,12 @@ impl Proxy {
                 ),
                 ..Reply::text(401, "", Decision::Deny, reason)
             }),
-            Verdict::Deny { status, reason } => {
+            Verdict::Deny {
+                status,
+                reason,
+                rule,
+            } => {
+                ctx.rule = rule;
                 let lang = page_lang(req);
                 let t = lang.texts();
                 let (title, body) = if status == 403 {
@@ -360,6 +384,7 @@ impl ProxyHttp for Proxy {
             client: None,
             host: None,
             rewritten: None,
+            rule: None,
         }
     }
 
@@ -433,13 +458,21 @@ impl ProxyHttp for Proxy {
             upstream.insert_header("x-forwarded-host", host.as_str())?;
         }
 
-        let (Some(route), Some(live)) = (ctx.route, ctx.session.as_ref()) else {
+        let Some(route) = ctx.route.map(|r| state.routes.get(r)) else {
             return Err(Error::explain(
                 ErrorType::InternalError,
-                "forwarding without route or session",
+                "forwarding without a route",
             ));
         };
-        let route = state.routes.get(route);
+        if route.public {
+            return Ok(());
+        }
+        let Some(live) = ctx.session.as_ref() else {
+            return Err(Error::explain(
+                ErrorType::InternalError,
+                "forwarding without a session",
+            ));
+        };
         match route.identity {
             IdentityMode::Assertion => {
                 let audience = route.audience.as_deref().unwrap_or("yakuba-app");
@@ -529,6 +562,7 @@ impl ProxyHttp for Proxy {
             host: ctx.host.clone(),
             path: Some(req.uri.path().to_owned()),
             route: ctx.route.map(|r| self.state.routes.get(r).id.clone()),
+            rule: ctx.rule.take(),
             upstream: ctx.upstream.map(|a| a.to_string()),
             status,
             bytes: Some(session.body_bytes_sent() as u64),

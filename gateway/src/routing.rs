@@ -5,6 +5,7 @@
 
 pub use crate::canonical::RequestPath;
 use crate::config::{HeaderSpec, IdentityMode, RouteSection};
+use crate::policy::{Judgement, Rule};
 use sso::{AppLink, Identity};
 
 /// A prefix in its matching form: no trailing slash, except for the root.
@@ -42,6 +43,10 @@ pub struct Route {
     pub tile: bool,
     /// Groups allowed; everyone logged in when empty.
     pub allow_groups: Vec<String>,
+    /// Access rules, first match wins.
+    pub rules: Vec<Rule>,
+    /// Open without a session.
+    pub public: bool,
 }
 
 impl Route {
@@ -63,19 +68,43 @@ impl Route {
                 .iter()
                 .map(|g| sso::dn::normalise_group(g).unwrap_or_else(|_| g.clone()))
                 .collect(),
+            rules: s
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Rule::new(r, &s.id, i))
+                .collect(),
+            public: s.public,
         }
     }
 
     fn matches_path(&self, path: &str) -> bool {
-        self.prefix == "/"
-            || path == self.prefix
-            || (path.starts_with(&self.prefix)
-                && path.as_bytes().get(self.prefix.len()) == Some(&b'/'))
+        crate::policy::under_prefix(path, &self.prefix)
     }
 
-    /// Whether `identity` may open this route.
+    /// The policy's judgement of `method path` (canonical) by `identity` on this route.
+    pub fn judge(&self, identity: &Identity, method: &str, path: &str) -> Judgement {
+        crate::policy::judge(
+            &self.id,
+            &self.rules,
+            &self.allow_groups,
+            identity,
+            method,
+            path,
+        )
+    }
+
+    /// Whether `identity` may open this route's front page (for portal tiles).
     pub fn allows(&self, identity: &Identity) -> bool {
-        self.allow_groups.is_empty() || self.allow_groups.iter().any(|g| identity.in_group(g))
+        self.judge(identity, "GET", &self.href_path()).allowed
+    }
+
+    fn href_path(&self) -> String {
+        if self.prefix == "/" {
+            "/".to_owned()
+        } else {
+            format!("{}/", self.prefix)
+        }
     }
 
     /// Where the portal tile links to.

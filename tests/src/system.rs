@@ -312,6 +312,11 @@ impl System {
         Ok(std::fs::read(self.data.join("tls/cert.pem"))?)
     }
 
+    /// The gateway's configuration file.
+    pub fn gateway_config(&self) -> &Path {
+        &self.gateway_config
+    }
+
     /// The gateway's data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data

@@ -329,6 +329,14 @@ fn child_guard_stops_its_child_on_drop_and_wait_for_tcp_names_a_silent_address()
     let pid = guard.pid();
     ensure!(guard.is_running());
     ensure!(guard.log_path() == logs.path().join("sleeper.log"));
+    // Let the child write its line first (under load it may not have run yet).
+    let log = logs.path().join("sleeper.log");
+    for _ in 0..100 {
+        if fs::read_to_string(&log)?.contains("started") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     drop(guard);
     ensure!(!process_exists(pid), "the child survived its guard");
     ensure!(fs::read_to_string(logs.path().join("sleeper.log"))?.contains("started"));

@@ -264,7 +264,7 @@ pub enum IdentityMode {
     Assertion,
     /// Plain headers (legacy systems), as listed in `headers`.
     Headers,
-    /// Nothing (public routes such as static assets are not yet supported; reserved).
+    /// Nothing: for public routes (static assets), which need no session.
     None,
 }
 
@@ -341,6 +341,12 @@ pub struct RouteSection {
     /// Only members of one of these groups may open it; everyone logged in when empty.
     #[serde(default)]
     pub allow_groups: Vec<String>,
+    /// Access rules, first match wins (see `policy.rs` for the order).
+    #[serde(default)]
+    pub rules: Vec<crate::policy::RuleSection>,
+    /// Open without a session (static assets); no identity is passed on.
+    #[serde(default)]
+    pub public: bool,
 }
 
 fn default_prefix() -> String {
@@ -480,6 +486,14 @@ impl GatewayConfig {
             }
             if r.upstreams.is_empty() {
                 problem(key("upstreams"), "at least one address is needed");
+            }
+            for (j, rule) in r.rules.iter().enumerate() {
+                for (field, message) in rule.problems(&r.path_prefix) {
+                    problem(format!("routes[{i}].rules[{j}].{field}"), &message);
+                }
+            }
+            if r.public && r.identity != IdentityMode::None {
+                problem(key("identity"), "must be \"none\" on a public route");
             }
             for (j, g) in r.allow_groups.iter().enumerate() {
                 if let Err(e) = sso::dn::normalise_group(g) {

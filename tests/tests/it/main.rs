@@ -15,5 +15,6 @@ mod directory;
 mod identity;
 mod oidc_login;
 mod open_redirect;
+mod policy;
 mod sessions;
 mod shared_store;
