@@ -118,16 +118,75 @@ fn field(identity: &Identity, field: IdentityField) -> String {
     }
 }
 
-/// Encode a value so it is a valid header value whatever it contains.
-pub fn encode(value: &str, encoding: HeaderEncoding) -> String {
+/// Encode a value so it is a valid header value whatever it contains (no control bytes in
+/// any encoding).
+pub fn encode(value: &str, encoding: HeaderEncoding) -> Vec<u8> {
     match encoding {
-        HeaderEncoding::Percent => utf8_percent_encode(value, ENCODE).to_string(),
-        HeaderEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(value),
+        HeaderEncoding::Percent => utf8_percent_encode(value, ENCODE).to_string().into_bytes(),
+        HeaderEncoding::Base64 => base64::engine::general_purpose::STANDARD
+            .encode(value)
+            .into_bytes(),
+        HeaderEncoding::Rfc2047 => rfc2047(value).into_bytes(),
+        HeaderEncoding::ShiftJis => shift_jis(value),
+        HeaderEncoding::ShiftJisPercent => {
+            percent_encoding::percent_encode(&shift_jis(value), ENCODE)
+                .to_string()
+                .into_bytes()
+        }
     }
 }
 
+/// RFC 2047 encoded words: printable ASCII as is, anything else as `=?UTF-8?B?...?=` words of
+/// at most 75 characters, split on character boundaries and separated by spaces.
+fn rfc2047(value: &str) -> String {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) && !value.contains("=?") {
+        return value.to_owned();
+    }
+    // 45 bytes of UTF-8 make 60 Base64 characters; with `=?UTF-8?B?` and `?=`, 72.
+    const CHUNK: usize = 45;
+    let mut words = Vec::new();
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        if i + c.len_utf8() - start > CHUNK {
+            words.push(&value[start..i]);
+            start = i;
+        }
+    }
+    words.push(&value[start..]);
+    words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?UTF-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Shift_JIS (Windows-31J, as encoding_rs names it) bytes; a character it lacks, or a control
+/// character, becomes `?`.
+fn shift_jis(value: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut buf = [0u8; 4];
+    for c in value.chars() {
+        if c.is_control() {
+            out.push(b'?');
+            continue;
+        }
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buf));
+        if unmappable {
+            out.push(b'?');
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out
+}
+
 /// The identity headers for a legacy route, as (name, value) pairs.
-pub fn identity_headers(specs: &[HeaderSpec], identity: &Identity) -> Vec<(String, String)> {
+pub fn identity_headers(specs: &[HeaderSpec], identity: &Identity) -> Vec<(String, Vec<u8>)> {
     specs
         .iter()
         .map(|s| {
@@ -209,13 +268,45 @@ mod tests {
 
     #[test]
     fn non_ascii_values_are_encoded() {
-        assert_eq!(encode("yamada", HeaderEncoding::Percent), "yamada");
+        let text = |v: &str, e| String::from_utf8(encode(v, e)).unwrap();
+        assert_eq!(text("yamada", HeaderEncoding::Percent), "yamada");
         assert_eq!(
-            encode("山田 太郎", HeaderEncoding::Percent),
+            text("山田 太郎", HeaderEncoding::Percent),
             "%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"
         );
-        assert_eq!(encode("a\r\nb", HeaderEncoding::Percent), "a%0D%0Ab");
-        assert_eq!(encode("山田", HeaderEncoding::Base64), "5bGx55Sw");
+        assert_eq!(text("a\r\nb", HeaderEncoding::Percent), "a%0D%0Ab");
+        assert_eq!(text("山田", HeaderEncoding::Base64), "5bGx55Sw");
+        assert_eq!(text("yamada", HeaderEncoding::Rfc2047), "yamada");
+        assert_eq!(
+            text("山田", HeaderEncoding::Rfc2047),
+            "=?UTF-8?B?5bGx55Sw?="
+        );
+        assert_eq!(
+            encode("山田 太郎", HeaderEncoding::ShiftJis),
+            b"\x8eR\x93c \x91\xbe\x98Y"
+        );
+        assert_eq!(text("山田", HeaderEncoding::ShiftJisPercent), "%8ER%93c");
+        // Shift_JIS lacks this emoji and has no place for a newline.
+        assert_eq!(encode("A😀\nB", HeaderEncoding::ShiftJis), b"A??B");
+    }
+
+    #[test]
+    fn long_rfc2047_values_split_into_short_words_on_character_boundaries() {
+        let long = "総務部総務課文書係".repeat(4);
+        let encoded = String::from_utf8(encode(&long, HeaderEncoding::Rfc2047)).unwrap();
+        let mut decoded = String::new();
+        for word in encoded.split(' ') {
+            assert!(word.len() <= 75, "{word}");
+            let b64 = word
+                .strip_prefix("=?UTF-8?B?")
+                .and_then(|w| w.strip_suffix("?="))
+                .unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            decoded.push_str(&String::from_utf8(bytes).unwrap());
+        }
+        assert_eq!(decoded, long);
     }
 
     #[test]
@@ -246,9 +337,9 @@ mod tests {
             },
         ];
         let h = identity_headers(&specs, &who);
-        assert_eq!(h[0], ("X-Remote-User".into(), "tanaka".into()));
-        assert_eq!(h[1].1, "55Sw5LitIOS4gOmDjg==");
-        assert_eq!(h[2].1, "a%2Cb");
+        assert_eq!(h[0], ("X-Remote-User".into(), b"tanaka".to_vec()));
+        assert_eq!(h[1].1, b"55Sw5LitIOS4gOmDjg==");
+        assert_eq!(h[2].1, b"a%2Cb");
     }
 
     #[test]

@@ -483,6 +483,9 @@ impl ProxyHttp for Proxy {
             }
             IdentityMode::Headers => {
                 for (name, value) in headers::identity_headers(&route.headers, &live.identity) {
+                    let value = http::HeaderValue::from_bytes(&value).map_err(|e| {
+                        Error::because(ErrorType::InternalError, "identity header value", e)
+                    })?;
                     upstream.insert_header(name, value)?;
                 }
             }

@@ -293,6 +293,13 @@ pub enum HeaderEncoding {
     Percent,
     /// Standard Base64 of the UTF-8 bytes.
     Base64,
+    /// RFC 2047 encoded words (`=?UTF-8?B?...?=`); plain ASCII passes through.
+    Rfc2047,
+    /// Raw Shift_JIS (Windows-31J) bytes, for old systems that read nothing else; characters
+    /// Shift_JIS lacks become `?`.
+    ShiftJis,
+    /// Percent-encoded Shift_JIS bytes (`%8ER%93c`).
+    ShiftJisPercent,
 }
 
 /// One identity header for a legacy route.

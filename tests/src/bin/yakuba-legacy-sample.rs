@@ -1,6 +1,8 @@
 //! A stand-in for a legacy business system (電子決裁, 財務会計): it shows the identity the
 //! gateway injected, so demos and tests can see what an upstream receives. Not product code.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -48,7 +50,15 @@ async fn handle(State(args): State<Args>, request: Request) -> Response {
     let headers: &HeaderMap = request.headers();
     if path.ends_with("/_echo") {
         let mut map = serde_json::Map::new();
+        // The bytes exactly as received, for values that are not UTF-8 (Shift_JIS).
+        let mut raw = serde_json::Map::new();
         for name in headers.keys() {
+            let bytes: Vec<serde_json::Value> = headers
+                .get_all(name)
+                .iter()
+                .map(|v| serde_json::Value::String(BASE64.encode(v.as_bytes())))
+                .collect();
+            raw.insert(name.as_str().to_owned(), serde_json::Value::Array(bytes));
             let values: Vec<serde_json::Value> = headers
                 .get_all(name)
                 .iter()
@@ -58,8 +68,10 @@ async fn handle(State(args): State<Args>, request: Request) -> Response {
                 .collect();
             map.insert(name.as_str().to_owned(), serde_json::Value::Array(values));
         }
-        return Json(serde_json::json!({ "system": args.name, "path": path, "headers": map }))
-            .into_response();
+        return Json(serde_json::json!({
+            "system": args.name, "path": path, "headers": map, "raw": raw
+        }))
+        .into_response();
     }
     let mut rows = String::new();
     for (name, value) in headers {

@@ -156,6 +156,59 @@ async fn a_group_restricted_system_is_forbidden_to_others_with_a_clear_page() {
             .contains("利用する権限がありません")
     );
     assert!(sys.audit_has(|r| r["route"].is_null()
-        && r["reason"] == "route_forbidden_for_user"
+        && r["reason"] == "policy_denied"
+        && r["rule"] == "routes.zaimu.allow_groups"
         && r["status"] == 403));
+}
+
+/// 庶務事務, an old system that reads the user's name in Shift_JIS and the department as
+/// RFC 2047, mounted on the first legacy sample.
+const SHOMU: &str = r#"
+[[routes]]
+id = "shomu"
+name = "庶務事務"
+path_prefix = "/shomu/"
+upstreams = ["127.0.0.1:9"]
+identity = "headers"
+headers = [
+  { name = "X-Shomu-User", value = "user" },
+  { name = "X-Shomu-Name", value = "name", encoding = "shift_jis" },
+  { name = "X-Shomu-Name-Pct", value = "name", encoding = "shift_jis_percent" },
+  { name = "X-Shomu-Dept", value = "department", encoding = "rfc2047" },
+]
+"#;
+
+#[tokio::test]
+async fn old_systems_get_shift_jis_and_rfc_2047_identity_headers() {
+    use base64::Engine as _;
+    let mut sys = System::start(SystemOptions {
+        extra_gateway_toml: SHOMU.to_owned(),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
+    std::fs::write(
+        sys.gateway_config(),
+        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
+    )
+    .unwrap();
+    sys.restart_gateway().unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let body = echo(&sys, "/shomu/_echo", &cookie, &[]).await;
+    let raw = |name: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(body["raw"][name][0].as_str().unwrap())
+            .unwrap()
+    };
+    assert_eq!(raw("x-shomu-user"), b"yamada");
+    // 山田 太郎 in Shift_JIS, byte for byte, as the old system decodes it.
+    let sjis = raw("x-shomu-name");
+    let (name, _, bad) = encoding_rs::SHIFT_JIS.decode(&sjis);
+    assert!(!bad);
+    assert_eq!(name, "山田 太郎");
+    assert_eq!(raw("x-shomu-name-pct"), b"%8ER%93c%20%91%BE%98Y");
+    assert_eq!(
+        body["headers"]["x-shomu-dept"][0],
+        "=?UTF-8?B?57eP5YuZ6Kqy?="
+    ); // 総務課
 }
