@@ -319,6 +319,7 @@ async fn build_state(
         balancers,
         sessions,
         signer: secrets.signer,
+        jwks: secrets.jwks,
         local: Arc::new(sso::local::LocalAccounts::new(
             config.local_accounts.clone(),
         )?),

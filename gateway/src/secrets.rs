@@ -16,6 +16,8 @@ pub struct Secrets {
     pub keyer: SessionKeyer,
     /// Signs assertions.
     pub signer: AssertionSigner,
+    /// The JWKS that verifies them (Ed25519 keys only; none for an HMAC secret).
+    pub jwks: Option<String>,
 }
 
 /// The public key file written beside an Ed25519 signing key.
@@ -50,7 +52,14 @@ pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
             .with_context(|| format!("cannot write {}", public_key_path(&key_path).display()))?;
         tracing::info!(path = %key_path.display(), "generated assertion key pair");
     }
-    let signer = AssertionSigner::from_file(&key_path, config.assertion.lifetime)?;
+    let mut signer = AssertionSigner::from_file(&key_path, config.assertion.lifetime)?;
+    let mut jwks = None;
+    if let Ok(public) = std::fs::read(public_key_path(&key_path)) {
+        let (kid, set) = sso::assertion::jwks(&public)
+            .with_context(|| format!("{} is unusable", public_key_path(&key_path).display()))?;
+        signer = signer.with_kid(kid);
+        jwks = Some(set.to_string());
+    }
 
     if config.tls.self_signed_if_missing {
         let (cert, key) = (config.path(&config.tls.cert), config.path(&config.tls.key));
@@ -58,5 +67,9 @@ pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
             tracing::info!(path = %cert.display(), "generated a self-signed certificate");
         }
     }
-    Ok(Secrets { keyer, signer })
+    Ok(Secrets {
+        keyer,
+        signer,
+        jwks,
+    })
 }

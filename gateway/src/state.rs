@@ -25,6 +25,8 @@ pub struct GatewayState {
     pub sessions: Arc<Sessions>,
     /// Signs assertions for the app.
     pub signer: AssertionSigner,
+    /// The JWKS upstreams verify assertions with (`/.yakuba/jwks.json`).
+    pub jwks: Option<String>,
     /// Local accounts.
     pub local: Arc<LocalAccounts>,
     /// The directory, when configured.

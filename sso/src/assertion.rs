@@ -167,6 +167,7 @@ pub struct AssertionSigner {
     key: EncodingKey,
     algorithm: Algorithm,
     lifetime: Duration,
+    kid: Option<String>,
 }
 
 impl std::fmt::Debug for AssertionSigner {
@@ -195,7 +196,14 @@ impl AssertionSigner {
             key,
             algorithm,
             lifetime,
+            kid: None,
         })
+    }
+
+    /// Name the key in every assertion's header (`kid`), as published by [`jwks`].
+    pub fn with_kid(mut self, kid: String) -> AssertionSigner {
+        self.kid = Some(kid);
+        self
     }
 
     /// How long an assertion stays valid after it is issued.
@@ -209,7 +217,9 @@ impl AssertionSigner {
         let lifetime = i64::try_from(self.lifetime.as_secs()).unwrap_or(i64::MAX);
         claims.nbf = claims.iat;
         claims.exp = claims.iat.saturating_add(lifetime);
-        jsonwebtoken::encode(&Header::new(self.algorithm), &claims, &self.key)
+        let mut header = Header::new(self.algorithm);
+        header.kid.clone_from(&self.kid);
+        jsonwebtoken::encode(&header, &claims, &self.key)
             .map_err(|e| AssertionError::Signing(e.to_string()))
     }
 }
@@ -284,6 +294,41 @@ fn trim_secret(bytes: &[u8]) -> &[u8] {
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(0, |i| i + 1);
     &bytes[..end]
+}
+
+/// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the 32-byte key follows.
+const ED25519_SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
+/// The JSON Web Key Set (RFC 7517, OKP keys per RFC 8037) with which upstreams verify the
+/// gateway's Ed25519 assertions, and the key's id: the start of the key's SHA-256 thumbprint.
+pub fn jwks(public_pem: &[u8]) -> Result<(String, serde_json::Value), AssertionError> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let bad = |why: &str| AssertionError::BadKey {
+        path: "(public key)".to_owned(),
+        reason: why.to_owned(),
+    };
+    let der = rustls_pemfile::read_all(&mut &public_pem[..])
+        .find_map(|item| match item {
+            Ok(rustls_pemfile::Item::SubjectPublicKeyInfo(spki)) => Some(spki.to_vec()),
+            _ => None,
+        })
+        .ok_or_else(|| bad("no PUBLIC KEY block"))?;
+    let raw = der
+        .strip_prefix(&ED25519_SPKI_PREFIX[..])
+        .filter(|k| k.len() == 32)
+        .ok_or_else(|| bad("not an Ed25519 key"))?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let x = b64.encode(raw);
+    // RFC 7638 thumbprint of {crv, kty, x}, in that order.
+    let thumbprint = sha2::Sha256::digest(format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#));
+    let kid = b64.encode(thumbprint);
+    let set = serde_json::json!({
+        "keys": [{ "kty": "OKP", "crv": "Ed25519", "x": x, "alg": "EdDSA", "use": "sig", "kid": kid }]
+    });
+    Ok((kid, set))
 }
 
 /// A new Ed25519 key pair as (PKCS#8 private key PEM, SPKI public key PEM).

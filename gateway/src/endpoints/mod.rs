@@ -142,6 +142,9 @@ impl Reply {
     }
 }
 
+/// Where upstreams fetch the keys that verify the gateway's assertions.
+pub const JWKS_PATH: &str = "/.yakuba/jwks.json";
+
 /// Whether the gateway answers `path` itself.
 pub fn is_endpoint(path: &str) -> bool {
     path == "/healthz" || path == "/readyz" || path.starts_with("/.yakuba/")
@@ -176,6 +179,17 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
         (_, path) if path.starts_with(oidc::PREFIX) => {
             oidc::serve(state, req, lang, body, &path[oidc::PREFIX.len()..]).await
         }
+        ("GET" | "HEAD", JWKS_PATH) => match &state.jwks {
+            Some(set) => Reply {
+                headers: vec![
+                    ("content-type", "application/jwk-set+json".to_owned()),
+                    ("cache-control", "public, max-age=300".to_owned()),
+                ],
+                body: Bytes::from(set.clone()),
+                ..Reply::text(200, "", Decision::Served, "jwks")
+            },
+            None => Reply::text(404, "no public key\n", Decision::Deny, "no_jwks"),
+        },
         ("GET" | "HEAD", LOGIN_PATH) => login::page(state, req, lang).await,
         ("POST", LOGIN_PATH) => login::submit(state, req, lang, body).await,
         ("GET" | "HEAD", "/.yakuba/logout") => login::logout_page(state, req, lang).await,

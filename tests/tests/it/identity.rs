@@ -212,3 +212,60 @@ async fn old_systems_get_shift_jis_and_rfc_2047_identity_headers() {
         "=?UTF-8?B?57eP5YuZ6Kqy?="
     ); // 総務課
 }
+
+/// A legacy system that verifies a signed JWT with the gateway's published keys, with its own
+/// audience.
+const KEIYAKU: &str = r#"
+[[routes]]
+id = "keiyaku"
+name = "契約管理"
+path_prefix = "/keiyaku/"
+upstreams = ["127.0.0.1:9"]
+identity = "assertion"
+audience = "keiyaku"
+"#;
+
+#[tokio::test]
+async fn a_legacy_system_verifies_its_own_jwt_with_the_gateways_jwks() {
+    let mut sys = System::start(SystemOptions {
+        extra_gateway_toml: KEIYAKU.to_owned(),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
+    std::fs::write(
+        sys.gateway_config(),
+        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
+    )
+    .unwrap();
+    sys.restart_gateway().unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let body = echo(&sys, "/keiyaku/_echo", &cookie, &[]).await;
+    let token = body["headers"]["x-yakuba-assertion"][0].as_str().unwrap();
+
+    // The upstream fetches the key set (no session needed) and picks the key by `kid`.
+    let jwks: jsonwebtoken::jwk::JwkSet = sys
+        .client()
+        .unwrap()
+        .get(sys.url("/.yakuba/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    let jwk = jwks.find(&kid).expect("the assertion's kid is published");
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_issuer(&["yakuba-gateway"]);
+    validation.set_audience(&["keiyaku"]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+        .unwrap()
+        .claims;
+    assert_eq!(claims["sub"], "yamada");
+    assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() <= 60);
+    // It is this system's token only: another audience does not accept it.
+    validation.set_audience(&["yakuba-app"]);
+    assert!(jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).is_err());
+}

@@ -9,6 +9,7 @@
 )]
 
 mod active_directory;
+mod attacks;
 mod bad_input;
 mod client;
 mod directory;
