@@ -141,6 +141,7 @@ mod tests {
             allow_groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             rules: vec![],
             public: false,
+            strip_prefix: false,
         }
     }
 

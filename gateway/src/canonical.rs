@@ -6,7 +6,10 @@
 //! refused instead: an encoded `/`, `\`, `.` or control byte, a raw backslash or control
 //! character, a `;` path parameter, bytes that are not UTF-8 once decoded, a `..` above the
 //! root, and in the headers a name with `_`, a second `Host` or `Content-Length`, and
-//! `Content-Length` together with `Transfer-Encoding`.
+//! `Content-Length` together with `Transfer-Encoding`. (On HTTP/1, Pingora resolves that
+//! last one itself before the gateway sees the request, as RFC 9112 §6.1 says: it ignores
+//! `Content-Length`, reads the body as chunked and closes the connection afterwards, so
+//! nothing can be smuggled behind it; the check here covers whatever reaches it.)
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
@@ -139,6 +142,11 @@ impl RequestPath {
     pub fn wire(&self) -> &str {
         &self.wire
     }
+}
+
+/// Percent-encode a canonical path (or part of one) for the wire.
+pub fn encode_path(path: &str) -> String {
+    utf8_percent_encode(path, PATH_ENCODE).to_string()
 }
 
 /// Every `%` must start an escape of two hex digits, and none may encode `/`, `\`, `.`, a

@@ -9,9 +9,13 @@ pub const OIDC_STATE: &str = "__Host-yakuba_oidc";
 /// The language preference, shared with the app (not secret).
 pub const LANG: &str = "yakuba_lang";
 
-/// Whether a cookie name belongs to the gateway and must not be forwarded.
+/// Whether a cookie name belongs to the gateway and must not be forwarded. Case is ignored:
+/// a browser never sends `__host-yakuba_session`, but a client copying its session id under
+/// such a name must not get it passed to a legacy system either.
 pub fn is_gateway_cookie(name: &str) -> bool {
-    name == SESSION || name == LOGIN_NONCE || name == OIDC_STATE
+    [SESSION, LOGIN_NONCE, OIDC_STATE]
+        .iter()
+        .any(|ours| name.eq_ignore_ascii_case(ours))
 }
 
 /// What a request's cookies say about one cookie name.

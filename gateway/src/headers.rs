@@ -240,6 +240,7 @@ mod tests {
             allow_groups: vec![],
             rules: vec![],
             public: false,
+            strip_prefix: false,
         }
     }
 
@@ -349,6 +350,10 @@ mod tests {
             Some("a=1; b=2")
         );
         assert_eq!(strip_gateway_cookies("__Host-yakuba_session=SECRET"), None);
+        assert_eq!(
+            strip_gateway_cookies("a=1; __HOST-Yakuba_Session=SECRET").as_deref(),
+            Some("a=1")
+        );
         assert_eq!(
             strip_gateway_cookies("__Host-yakuba_login=n;yakuba_lang=en").as_deref(),
             Some("yakuba_lang=en")

@@ -13,6 +13,7 @@ mod explain;
 mod headers;
 mod idp;
 mod lang;
+mod mount;
 mod pages;
 mod policy;
 mod proxy;

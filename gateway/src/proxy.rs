@@ -18,6 +18,7 @@ use crate::cookies::{self, CookieValue};
 use crate::endpoints::{self, Incoming, Reply};
 use crate::headers;
 use crate::lang::Lang;
+use crate::mount;
 use crate::pages;
 use crate::routing::{RequestPath, RouteIdx};
 use crate::sessions::{LiveSession, Lookup, now};
@@ -131,6 +132,13 @@ impl Proxy {
                 "headers_too_large",
             ));
         }
+        // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/2 carries `:authority` in the URI.
+        if req.version == http::Version::HTTP_11
+            && req.uri.authority().is_none()
+            && !req.headers.contains_key("host")
+        {
+            return Step::Reply(bad_request(page_lang(req), "missing_host"));
+        }
         if let Some(problem) = crate::canonical::header_problem(
             req.headers.iter().map(|(name, _)| name.as_str()),
             req.headers.contains_key("transfer-encoding"),
@@ -171,10 +179,17 @@ impl Proxy {
         }
 
         let route = state.routes.find(ctx.host.as_deref(), &path);
-        if path.wire() != req.uri.path() {
+        let upstream_path = match route.map(|r| state.routes.get(r)) {
+            Some(r) if r.strip_prefix => Some(crate::canonical::encode_path(&mount::strip(
+                &r.prefix,
+                path.as_str(),
+            ))),
+            _ => (path.wire() != req.uri.path()).then(|| path.wire().to_owned()),
+        };
+        if let Some(upstream_path) = upstream_path {
             ctx.rewritten = Some(match req.uri.query() {
-                Some(q) => format!("{}?{q}", path.wire()),
-                None => path.wire().to_owned(),
+                Some(q) => format!("{upstream_path}?{q}"),
+                None => upstream_path,
             });
         }
         let navigation = access::is_navigation(
@@ -496,11 +511,42 @@ impl ProxyHttp for Proxy {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         resp: &mut ResponseHeader,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
     ) -> Result<()> {
         resp.remove_header("server");
+        if let Some(route) = ctx.route.map(|r| self.state.routes.get(r))
+            && route.strip_prefix
+        {
+            let upstream = ctx.upstream.map(|a| a.to_string()).unwrap_or_default();
+            // The address the upstream was reached at, and the authority the browser asked for
+            // (the `Host` of HTTP/1, the `:authority` of HTTP/2), which it may echo back.
+            let req = session.req_header();
+            let authority = req
+                .uri
+                .authority()
+                .map(|a| a.as_str().to_owned())
+                .or_else(|| header_str(req, "host").map(str::to_owned))
+                .unwrap_or_default();
+            let own = [upstream.as_str(), authority.as_str()];
+            if let Some(location) = resp.headers.get("location").and_then(|v| v.to_str().ok()) {
+                let moved = mount::location(&route.prefix, location, &own);
+                resp.insert_header("location", moved)?;
+            }
+            let cookies: Vec<String> = resp
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect();
+            if !cookies.is_empty() {
+                resp.remove_header("set-cookie");
+                for cookie in cookies {
+                    resp.append_header("set-cookie", mount::set_cookie(&route.prefix, &cookie))?;
+                }
+            }
+        }
         for (name, value) in SECURITY_HEADERS {
             if resp.headers.get(name).is_none() {
                 resp.insert_header(name, value)?;

@@ -47,6 +47,8 @@ pub struct Route {
     pub rules: Vec<Rule>,
     /// Open without a session.
     pub public: bool,
+    /// The upstream is mounted under `prefix` (see `config::RouteSection::strip_prefix`).
+    pub strip_prefix: bool,
 }
 
 impl Route {
@@ -75,6 +77,7 @@ impl Route {
                 .map(|(i, r)| Rule::new(r, &s.id, i))
                 .collect(),
             public: s.public,
+            strip_prefix: s.strip_prefix && s.path_prefix != "/",
         }
     }
 

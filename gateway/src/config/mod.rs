@@ -345,6 +345,11 @@ pub struct RouteSection {
     /// Show a tile on the portal for users who may open it.
     #[serde(default)]
     pub tile: bool,
+    /// Mount a system that thinks it owns `/` under `path_prefix`: the prefix is removed
+    /// from the path sent upstream, and its `Location` and `Set-Cookie` paths (and absolute
+    /// redirects to its own address) are put back under the prefix.
+    #[serde(default)]
+    pub strip_prefix: bool,
     /// Only members of one of these groups may open it; everyone logged in when empty.
     #[serde(default)]
     pub allow_groups: Vec<String>,

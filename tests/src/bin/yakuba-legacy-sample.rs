@@ -48,6 +48,29 @@ fn decoded(name: &str, value: &str) -> String {
 async fn handle(State(args): State<Args>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let headers: &HeaderMap = request.headers();
+    // A system that believes it owns the whole site: it redirects to its own root-relative
+    // and absolute URLs and sets cookies for `/`.
+    if path.ends_with("/_login_done") {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned();
+        let absolute = path.ends_with("/abs/_login_done");
+        let location = if absolute {
+            format!("http://{host}/menu/top")
+        } else {
+            "/menu/top".to_owned()
+        };
+        return Response::builder()
+            .status(302)
+            .header("location", location)
+            .header("set-cookie", "LEGACYSESSION=abc; Path=/; HttpOnly")
+            .header("set-cookie", "PREF=ja; path=/menu")
+            .header("set-cookie", "NOPATH=1")
+            .body(axum::body::Body::empty())
+            .map_or_else(|_| ().into_response(), IntoResponse::into_response);
+    }
     if path.ends_with("/_echo") {
         let mut map = serde_json::Map::new();
         // The bytes exactly as received, for values that are not UTF-8 (Shift_JIS).

@@ -14,6 +14,7 @@ mod bad_input;
 mod client;
 mod directory;
 mod identity;
+mod mount;
 mod oidc_login;
 mod open_redirect;
 mod policy;

@@ -1,0 +1,67 @@
+//! A legacy system that thinks it owns the whole site, mounted under `/kyuyo/`: it sees paths
+//! without the prefix, and its redirects and cookies are kept under the prefix.
+
+use harness::system::{LOCAL_PASSWORD, System, SystemOptions};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+use crate::client::session_cookie;
+
+const KYUYO: &str = r#"
+[[routes]]
+id = "kyuyo"
+name = "給与"
+path_prefix = "/kyuyo/"
+upstreams = ["127.0.0.1:9"]
+identity = "headers"
+strip_prefix = true
+headers = [{ name = "X-Remote-User", value = "user" }]
+"#;
+
+#[tokio::test]
+async fn a_mounted_system_keeps_its_redirects_and_cookies_under_its_prefix() {
+    let mut sys = System::start(SystemOptions {
+        extra_gateway_toml: KYUYO.to_owned(),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
+    std::fs::write(
+        sys.gateway_config(),
+        config.replace("127.0.0.1:9", &sys.legacy[1].to_string()),
+    )
+    .unwrap();
+    sys.restart_gateway().unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let client = sys.client().unwrap();
+    let get = |path: &str| client.get(sys.url(path)).header(COOKIE, &cookie).send();
+
+    let echo: serde_json::Value = get("/kyuyo/reports/_echo")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(echo["path"], "/reports/_echo");
+    assert_eq!(echo["headers"]["x-remote-user"][0], "yamada");
+
+    for path in ["/kyuyo/x/_login_done", "/kyuyo/abs/_login_done"] {
+        let resp = get(path).await.unwrap();
+        assert_eq!(resp.status(), 302, "{path}");
+        assert_eq!(resp.headers()[LOCATION], "/kyuyo/menu/top", "{path}");
+        let cookies: Vec<&str> = resp
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert!(
+            cookies.contains(&"LEGACYSESSION=abc; Path=/kyuyo; HttpOnly"),
+            "{cookies:?}"
+        );
+        assert!(
+            cookies.contains(&"PREF=ja; Path=/kyuyo/menu"),
+            "{cookies:?}"
+        );
+        assert!(cookies.contains(&"NOPATH=1; Path=/kyuyo"), "{cookies:?}");
+    }
+}
