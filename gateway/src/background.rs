@@ -45,6 +45,19 @@ pub async fn sync_sessions(state: Arc<state::GatewayState>, interval: Duration) 
     }
 }
 
+/// Check every route's upstreams every `interval`, forever; the balancers then pick only
+/// upstreams that answered.
+pub async fn check_upstreams(state: Arc<state::GatewayState>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        for lb in &state.balancers {
+            lb.backends().run_health_check(true).await;
+        }
+    }
+}
+
 /// Re-validate sessions every `interval`, forever: directory users against the directory,
 /// users of OpenID providers with their refresh tokens.
 pub async fn revalidate(state: Arc<state::GatewayState>, interval: Duration) {

@@ -184,6 +184,10 @@ fn run(path: &Path) -> anyhow::Result<()> {
         state.clone(),
         config.session.revalidate_interval,
     ));
+    runtime.spawn(background::check_upstreams(
+        state.clone(),
+        config.server.health_check_interval,
+    ));
     runtime.spawn(background::sync_sessions(
         state.clone(),
         config.session.sync_interval,
@@ -257,8 +261,9 @@ async fn build_state(
     let routes = Arc::new(routing::RouteTable::new(&config.routes));
     let mut balancers = Vec::with_capacity(config.routes.len());
     for route in routes.routes() {
-        let lb = LoadBalancer::try_from_iter(route.upstreams.iter().map(String::as_str))
+        let mut lb = LoadBalancer::try_from_iter(route.upstreams.iter().map(String::as_str))
             .with_context(|| format!("route {}: bad upstream address", route.id))?;
+        lb.set_health_check(pingora::lb::health_check::TcpHealthCheck::new());
         balancers.push(Arc::new(lb));
     }
     let location = match &config.session.postgres_url_file {

@@ -122,6 +122,7 @@ https = "{https}"
 http = "{http}"
 data_dir = "{data}"
 threads = 2
+health_check_interval = "1s"
 [tls]
 cert = "tls/cert.pem"
 key = "tls/key.pem"

@@ -65,10 +65,17 @@ pub struct ServerSection {
     /// Worker threads for the proxy.
     #[serde(default = "default_threads")]
     pub threads: usize,
+    /// How often every upstream is checked (TCP connect); requests go only to those that
+    /// answered the last check.
+    #[serde(default = "default_health_check", deserialize_with = "duration")]
+    pub health_check_interval: Duration,
 }
 
 fn default_threads() -> usize {
     2
+}
+fn default_health_check() -> Duration {
+    Duration::from_secs(5)
 }
 
 /// `[tls]`

@@ -65,3 +65,59 @@ async fn a_mounted_system_keeps_its_redirects_and_cookies_under_its_prefix() {
         assert!(cookies.contains(&"NOPATH=1; Path=/kyuyo"), "{cookies:?}");
     }
 }
+
+#[tokio::test]
+async fn a_dead_upstream_is_skipped_and_a_dead_system_gets_a_page_naming_it() {
+    let dead = harness::process::free_port().unwrap();
+    let routes = format!(
+        r#"
+[[routes]]
+id = "kosho"
+name = "公所管理"
+path_prefix = "/kosho/"
+upstreams = ["127.0.0.1:{dead}", "LEGACY0"]
+identity = "headers"
+headers = [{{ name = "X-Remote-User", value = "user" }}]
+[[routes]]
+id = "koshou"
+name = "故障中システム"
+path_prefix = "/koshou/"
+upstreams = ["127.0.0.1:{dead}"]
+identity = "headers"
+headers = [{{ name = "X-Remote-User", value = "user" }}]
+"#
+    );
+    let mut sys = System::start(SystemOptions {
+        extra_gateway_toml: routes.replace("LEGACY0", "127.0.0.1:9"),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
+    std::fs::write(
+        sys.gateway_config(),
+        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
+    )
+    .unwrap();
+    sys.restart_gateway().unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    // After one health check (every second here), only the live upstream gets requests.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    for _ in 0..10 {
+        let resp = crate::client::get(&sys, "/kosho/_echo", Some(&cookie)).await;
+        assert_eq!(resp.status(), 200);
+    }
+    // A system with no live upstream: a page naming it, an audit line, other systems fine.
+    let resp = crate::client::get(&sys, "/koshou/", Some(&cookie)).await;
+    assert_eq!(resp.status(), 502);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("故障中システム"), "{page}");
+    assert!(sys.audit_has(|r| r["route"] == "koshou"
+        && r["reason"] == "upstream_failed"
+        && r["status"] == 502));
+    assert_eq!(
+        crate::client::get(&sys, "/denkessai/_echo", Some(&cookie))
+            .await
+            .status(),
+        200
+    );
+}
