@@ -142,6 +142,7 @@ mod tests {
             rules: vec![],
             public: false,
             strip_prefix: false,
+            response_headers: vec![],
         }
     }
 

@@ -241,6 +241,7 @@ mod tests {
             rules: vec![],
             public: false,
             strip_prefix: false,
+            response_headers: vec![],
         }
     }
 

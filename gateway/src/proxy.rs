@@ -552,6 +552,11 @@ impl ProxyHttp for Proxy {
                 resp.insert_header(name, value)?;
             }
         }
+        if let Some(route) = ctx.route.map(|r| self.state.routes.get(r)) {
+            for (name, value) in &route.response_headers {
+                resp.insert_header(*name, value.as_str())?;
+            }
+        }
         Ok(())
     }
 

@@ -49,6 +49,8 @@ pub struct Route {
     pub public: bool,
     /// The upstream is mounted under `prefix` (see `config::RouteSection::strip_prefix`).
     pub strip_prefix: bool,
+    /// Response headers this route sets over the upstream's (CSP, frame policy).
+    pub response_headers: Vec<(&'static str, String)>,
 }
 
 impl Route {
@@ -78,6 +80,13 @@ impl Route {
                 .collect(),
             public: s.public,
             strip_prefix: s.strip_prefix && s.path_prefix != "/",
+            response_headers: [
+                ("content-security-policy", &s.content_security_policy),
+                ("x-frame-options", &s.frame_options),
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
+            .collect(),
         }
     }
 

@@ -357,6 +357,12 @@ pub struct RouteSection {
     /// redirects to its own address) are put back under the prefix.
     #[serde(default)]
     pub strip_prefix: bool,
+    /// `Content-Security-Policy` for this system's responses (replacing the upstream's).
+    #[serde(default)]
+    pub content_security_policy: Option<String>,
+    /// `X-Frame-Options` for this system's responses: `DENY` or `SAMEORIGIN`.
+    #[serde(default)]
+    pub frame_options: Option<String>,
     /// Only members of one of these groups may open it; everyone logged in when empty.
     #[serde(default)]
     pub allow_groups: Vec<String>,
@@ -510,6 +516,21 @@ impl GatewayConfig {
                 for (field, message) in rule.problems(&r.path_prefix) {
                     problem(format!("routes[{i}].rules[{j}].{field}"), &message);
                 }
+            }
+            if r.frame_options
+                .as_deref()
+                .is_some_and(|f| !matches!(f, "DENY" | "SAMEORIGIN"))
+            {
+                problem(key("frame_options"), "must be \"DENY\" or \"SAMEORIGIN\"");
+            }
+            if r.content_security_policy
+                .as_deref()
+                .is_some_and(|c| http::HeaderValue::from_str(c).is_err())
+            {
+                problem(
+                    key("content_security_policy"),
+                    "is not a valid header value",
+                );
             }
             if r.public && r.identity != IdentityMode::None {
                 problem(key("identity"), "must be \"none\" on a public route");

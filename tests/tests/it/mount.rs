@@ -121,3 +121,51 @@ headers = [{{ name = "X-Remote-User", value = "user" }}]
         200
     );
 }
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_the_routes_frame_and_content_policy() {
+    let routes = r#"
+[[routes]]
+id = "bunsho"
+name = "文書管理"
+path_prefix = "/bunsho/"
+upstreams = ["LEGACY0"]
+identity = "headers"
+headers = [{ name = "X-Remote-User", value = "user" }]
+content_security_policy = "default-src 'self'; frame-ancestors 'self'"
+frame_options = "SAMEORIGIN"
+"#;
+    let mut sys = System::start(SystemOptions {
+        extra_gateway_toml: routes.replace("LEGACY0", "127.0.0.1:9"),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
+    std::fs::write(
+        sys.gateway_config(),
+        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
+    )
+    .unwrap();
+    sys.restart_gateway().unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let resp = crate::client::get(&sys, "/bunsho/list", Some(&cookie)).await;
+    assert_eq!(resp.status(), 200);
+    let h = resp.headers();
+    assert_eq!(
+        h["content-security-policy"],
+        "default-src 'self'; frame-ancestors 'self'"
+    );
+    assert_eq!(h["x-frame-options"], "SAMEORIGIN");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    assert!(h.get("server").is_none(), "{h:?}");
+    // Another system keeps its own (no CSP was configured for it).
+    let other = crate::client::get(&sys, "/denkessai/list", Some(&cookie)).await;
+    assert!(other.headers().get("content-security-policy").is_none());
+    assert!(other.headers().get("server").is_none());
+}
