@@ -27,6 +27,9 @@ use crate::state::GatewayState;
 /// Largest total size of request headers accepted.
 const MAX_HEADER_BYTES: usize = 32 * 1024;
 
+/// How long an upgraded connection (WebSocket) may stay silent before it is closed.
+const WEBSOCKET_IDLE: Duration = Duration::from_secs(8 * 3600);
+
 /// Security headers on every response.
 const SECURITY_HEADERS: [(&str, &str); 3] = [
     ("strict-transport-security", "max-age=31536000"),
@@ -408,7 +411,7 @@ impl ProxyHttp for Proxy {
         self.apply(session, ctx, step).await
     }
 
-    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
+    async fn upstream_peer(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let Some(route) = ctx.route else {
             return Err(Error::explain(ErrorType::InternalError, "no route chosen"));
         };
@@ -427,6 +430,10 @@ impl ProxyHttp for Proxy {
         peer.options.total_connection_timeout = Some(Duration::from_secs(5));
         peer.options.read_timeout = Some(Duration::from_secs(120));
         peer.options.idle_timeout = Some(Duration::from_secs(60));
+        // A WebSocket (the chat) may stay quiet for a long time between messages.
+        if session.req_header().headers.contains_key("upgrade") {
+            peer.options.read_timeout = Some(WEBSOCKET_IDLE);
+        }
         Ok(Box::new(peer))
     }
 

@@ -45,6 +45,27 @@ fn decoded(name: &str, value: &str) -> String {
     percent
 }
 
+/// `…/_ws`: a WebSocket that answers every text message with `<X-Remote-User>: <message>`,
+/// as a chat server behind the gateway would know its user.
+async fn websocket(ws: axum::extract::ws::WebSocketUpgrade, headers: HeaderMap) -> Response {
+    use axum::extract::ws::Message;
+    let user = headers
+        .get("x-remote-user")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("?")
+        .to_owned();
+    ws.on_upgrade(move |mut socket| async move {
+        while let Some(Ok(message)) = socket.recv().await {
+            if let Message::Text(text) = message {
+                let reply = format!("{user}: {}", text.as_str());
+                if socket.send(Message::Text(reply.into())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    })
+}
+
 async fn handle(State(args): State<Args>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let headers: &HeaderMap = request.headers();
@@ -126,7 +147,11 @@ async fn handle(State(args): State<Args>, request: Request) -> Response {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let app = Router::new().fallback(handle).with_state(args.clone());
+    let app = Router::new()
+        .route("/denkessai/_ws", axum::routing::get(websocket))
+        .route("/_ws", axum::routing::get(websocket))
+        .fallback(handle)
+        .with_state(args.clone());
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

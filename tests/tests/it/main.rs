@@ -20,3 +20,4 @@ mod open_redirect;
 mod policy;
 mod sessions;
 mod shared_store;
+mod websocket;
