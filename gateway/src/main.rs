@@ -18,6 +18,8 @@ mod pages;
 mod policy;
 mod proxy;
 mod redirect_http;
+mod request;
+mod response;
 mod routing;
 mod secrets;
 mod sessions;

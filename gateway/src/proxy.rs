@@ -18,8 +18,8 @@ use crate::cookies::{self, CookieValue};
 use crate::endpoints::{self, Incoming, Reply};
 use crate::headers;
 use crate::lang::Lang;
-use crate::mount;
 use crate::pages;
+use crate::request::{cookie, header_str, host_of};
 use crate::routing::{RequestPath, RouteIdx};
 use crate::sessions::{LiveSession, Lookup, now};
 use crate::state::GatewayState;
@@ -29,13 +29,6 @@ const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// How long an upgraded connection (WebSocket) may stay silent before it is closed.
 const WEBSOCKET_IDLE: Duration = Duration::from_secs(8 * 3600);
-
-/// Security headers on every response.
-const SECURITY_HEADERS: [(&str, &str); 3] = [
-    ("strict-transport-security", "max-age=31536000"),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "same-origin"),
-];
 
 /// What `request_filter` does next.
 #[derive(Debug)]
@@ -68,34 +61,6 @@ pub struct Ctx {
 pub struct Proxy {
     /// Shared gateway state.
     pub state: Arc<GatewayState>,
-}
-
-pub(crate) fn host_of(req: &RequestHeader) -> Option<String> {
-    let raw = req.uri.host().map(str::to_owned).or_else(|| {
-        req.headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-    })?;
-    // Strip a port, keeping IPv6 literals intact.
-    let host = match raw.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => {
-            h.to_owned()
-        }
-        _ => raw,
-    };
-    Some(host.to_ascii_lowercase())
-}
-
-fn header_str<'a>(req: &'a RequestHeader, name: &str) -> Option<&'a str> {
-    req.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn cookie(req: &RequestHeader, name: &str) -> CookieValue {
-    cookies::find(
-        req.headers.get_all("cookie").iter().map(|v| v.as_bytes()),
-        name,
-    )
 }
 
 /// The language of the gateway's own pages for this request. Only error pages need it, so the
@@ -183,7 +148,7 @@ impl Proxy {
 
         let route = state.routes.find(ctx.host.as_deref(), &path);
         let upstream_path = match route.map(|r| state.routes.get(r)) {
-            Some(r) if r.strip_prefix => Some(crate::canonical::encode_path(&mount::strip(
+            Some(r) if r.strip_prefix => Some(crate::canonical::encode_path(&crate::mount::strip(
                 &r.prefix,
                 path.as_str(),
             ))),
@@ -332,7 +297,7 @@ impl Proxy {
                 for (name, value) in &reply.headers {
                     resp.append_header(*name, value.as_str())?;
                 }
-                for (name, value) in SECURITY_HEADERS {
+                for (name, value) in crate::response::SECURITY_HEADERS {
                     resp.insert_header(name, value)?;
                 }
                 resp.insert_header("x-frame-options", "DENY")?;
@@ -522,49 +487,16 @@ impl ProxyHttp for Proxy {
         resp: &mut ResponseHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        resp.remove_header("server");
-        if let Some(route) = ctx.route.map(|r| self.state.routes.get(r))
-            && route.strip_prefix
-        {
-            let upstream = ctx.upstream.map(|a| a.to_string()).unwrap_or_default();
-            // The address the upstream was reached at, and the authority the browser asked for
-            // (the `Host` of HTTP/1, the `:authority` of HTTP/2), which it may echo back.
-            let req = session.req_header();
-            let authority = req
-                .uri
-                .authority()
-                .map(|a| a.as_str().to_owned())
-                .or_else(|| header_str(req, "host").map(str::to_owned))
-                .unwrap_or_default();
-            let own = [upstream.as_str(), authority.as_str()];
-            if let Some(location) = resp.headers.get("location").and_then(|v| v.to_str().ok()) {
-                let moved = mount::location(&route.prefix, location, &own);
-                resp.insert_header("location", moved)?;
-            }
-            let cookies: Vec<String> = resp
-                .headers
-                .get_all("set-cookie")
-                .iter()
-                .filter_map(|v| v.to_str().ok().map(str::to_owned))
-                .collect();
-            if !cookies.is_empty() {
-                resp.remove_header("set-cookie");
-                for cookie in cookies {
-                    resp.append_header("set-cookie", mount::set_cookie(&route.prefix, &cookie))?;
-                }
-            }
-        }
-        for (name, value) in SECURITY_HEADERS {
-            if resp.headers.get(name).is_none() {
-                resp.insert_header(name, value)?;
-            }
-        }
-        if let Some(route) = ctx.route.map(|r| self.state.routes.get(r)) {
-            for (name, value) in &route.response_headers {
-                resp.insert_header(*name, value.as_str())?;
-            }
-        }
-        Ok(())
+        let route = ctx.route.map(|r| self.state.routes.get(r));
+        let upstream = ctx.upstream.map(|a| a.to_string()).unwrap_or_default();
+        let req = session.req_header();
+        let authority = req
+            .uri
+            .authority()
+            .map(|a| a.as_str().to_owned())
+            .or_else(|| header_str(req, "host").map(str::to_owned))
+            .unwrap_or_default();
+        crate::response::apply(resp, route, &[upstream.as_str(), authority.as_str()])
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
@@ -632,20 +564,5 @@ impl ProxyHttp for Proxy {
             ),
             ..Record::new(Kind::Request, ctx.decision, ctx.reason)
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_lose_their_port_and_case() {
-        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
-        req.insert_header("host", "LocalHost:8443").unwrap();
-        assert_eq!(host_of(&req).as_deref(), Some("localhost"));
-        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
-        req.insert_header("host", "[::1]:8443").unwrap();
-        assert_eq!(host_of(&req).as_deref(), Some("[::1]"));
     }
 }

@@ -6,7 +6,7 @@ use pingora::http::ResponseHeader;
 use pingora::prelude::*;
 use pingora::proxy::{ProxyHttp, Session};
 
-use crate::proxy::host_of;
+use crate::request::host_of;
 use crate::routing::RequestPath;
 
 /// The plain-HTTP listener: every request is sent to HTTPS.
