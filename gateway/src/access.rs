@@ -3,6 +3,8 @@
 //! Pingora's `request_filter` returns a bare `bool`; this module decides with an enum and
 //! `proxy.rs` turns the enum into Pingora calls in one place.
 
+use std::sync::Arc;
+
 use crate::routing::Route;
 use sso::{Identity, SafeReturnPath};
 
@@ -24,7 +26,7 @@ pub enum Verdict {
     /// Forward to the matched route's upstream (with identity, unless the route is public).
     Forward {
         /// The policy rule that allowed it; none on a public route.
-        rule: Option<String>,
+        rule: Option<Arc<str>>,
     },
     /// A browser without a session: 302 to the login page, then back here.
     RedirectToLogin {
@@ -40,7 +42,7 @@ pub enum Verdict {
         /// Reason code for the audit record.
         reason: &'static str,
         /// The policy rule that refused it, when one did.
-        rule: Option<String>,
+        rule: Option<Arc<str>>,
     },
 }
 
@@ -138,8 +140,11 @@ mod tests {
             audience: Some("a".into()),
             headers: vec![],
             tile: false,
-            allow_groups: groups.iter().map(|g| (*g).to_owned()).collect(),
-            rules: vec![],
+            policy: crate::policy::Policy::new(
+                "r",
+                &[],
+                &groups.iter().map(|g| (*g).to_owned()).collect::<Vec<_>>(),
+            ),
             public: false,
             strip_prefix: false,
             response_headers: vec![],

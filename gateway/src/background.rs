@@ -185,7 +185,7 @@ async fn provider_round(state: &state::GatewayState, interval: Duration) {
                     tracing::warn!(error = %e, "cannot keep a rotated refresh token");
                 }
                 let mut identity = fresh.identity;
-                identity.user = format!("{}{}", provider.user_prefix, identity.user);
+                provider.adopt(&mut identity);
                 let stored: Option<sso::Identity> = serde_json::from_str(&row.identity).ok();
                 if stored.as_ref() != Some(&identity)
                     && let Err(e) = state.sessions.replace_identity(&key, identity).await

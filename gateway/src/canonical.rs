@@ -79,7 +79,9 @@ impl PathError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestPath {
     canonical: String,
-    wire: String,
+    /// The wire form, when it differs from `canonical` (most paths need no encoding, so the
+    /// request path allocates no second copy).
+    wire: Option<String>,
 }
 
 impl RequestPath {
@@ -129,7 +131,10 @@ impl RequestPath {
         if canonical.is_empty() || trailing_slash {
             canonical.push('/');
         }
-        let wire = utf8_percent_encode(&canonical, PATH_ENCODE).to_string();
+        let wire = match std::borrow::Cow::from(utf8_percent_encode(&canonical, PATH_ENCODE)) {
+            std::borrow::Cow::Borrowed(_) => None,
+            std::borrow::Cow::Owned(encoded) => Some(encoded),
+        };
         Ok(RequestPath { canonical, wire })
     }
 
@@ -140,7 +145,7 @@ impl RequestPath {
 
     /// The canonical path as sent upstream (percent-encoded where needed).
     pub fn wire(&self) -> &str {
-        &self.wire
+        self.wire.as_deref().unwrap_or(&self.canonical)
     }
 }
 

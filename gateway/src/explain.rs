@@ -114,19 +114,13 @@ fn identity(config: &GatewayConfig, subject: &Subject) -> anyhow::Result<Identit
             method: AuthMethod::Local,
         });
     }
-    let Some(section) = &config.ldap else {
+    let Some(settings) = config.ldap_settings()? else {
         anyhow::bail!(
             "`{}` is no local account and no directory is configured: \
              give --group / --department to assume them",
             subject.user
         );
     };
-    let mut settings = section.settings.clone();
-    let password_file = config.path(&section.bind_password_file);
-    settings.bind_password = std::fs::read_to_string(&password_file)
-        .with_context(|| format!("cannot read {}", password_file.display()))?
-        .trim_end_matches(['\r', '\n'])
-        .to_owned();
     let directory = sso::ldap::LdapDirectory::new(settings)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -237,8 +237,7 @@ mod tests {
                 })
                 .collect(),
             tile: false,
-            allow_groups: vec![],
-            rules: vec![],
+            policy: crate::policy::Policy::new("r", &[], &[]),
             public: false,
             strip_prefix: false,
             response_headers: vec![],

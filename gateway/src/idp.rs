@@ -11,7 +11,7 @@ pub struct Provider {
     /// Its settings (the client secret already read).
     pub settings: OidcSettings,
     /// Put before the mapped login id.
-    pub user_prefix: String,
+    user_prefix: String,
     client: tokio::sync::Mutex<Option<Arc<OidcClient>>>,
 }
 
@@ -22,6 +22,14 @@ impl Provider {
             settings,
             user_prefix,
             client: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Make `identity` (as the provider's claims map it) this gateway's user: the configured
+    /// prefix goes before the login id.
+    pub fn adopt(&self, identity: &mut sso::Identity) {
+        if !self.user_prefix.is_empty() {
+            identity.user.insert_str(0, &self.user_prefix);
         }
     }
 

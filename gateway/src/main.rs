@@ -289,22 +289,9 @@ async fn build_state(
         },
         routes.clone(),
     ));
-    let ldap = match &config.ldap {
+    let ldap = match config.ldap_settings()? {
         None => None,
-        Some(section) => {
-            let password_file = config.path(&section.bind_password_file);
-            let mut settings = section.settings.clone();
-            settings.bind_password = std::fs::read_to_string(&password_file)
-                .with_context(|| {
-                    format!(
-                        "cannot read ldap.bind_password_file {}",
-                        password_file.display()
-                    )
-                })?
-                .trim_end_matches(['\r', '\n'])
-                .to_owned();
-            Some(sso::ldap::LdapDirectory::new(settings)?)
-        }
+        Some(settings) => Some(sso::ldap::LdapDirectory::new(settings)?),
     };
     let mut idps = Vec::with_capacity(config.oidc.len());
     for section in &config.oidc {

@@ -51,9 +51,6 @@ pub fn set_cookie(prefix: &str, value: &str) -> String {
             } else {
                 format!("Path={prefix}")
             };
-            if part == "Path=" {
-                *part = format!("Path={prefix}");
-            }
         }
     }
     if !has_path {

@@ -12,6 +12,8 @@
 //! Departments match the department itself or any below it: a department written as a path
 //! (`総務部/総務課`) is inside `総務部`.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use sso::Identity;
 
@@ -77,7 +79,7 @@ impl RuleSection {
 
 /// A rule in its runtime form.
 #[derive(Debug, Clone)]
-pub struct Rule {
+struct Rule {
     effect: Effect,
     users: Vec<String>,
     groups: Vec<String>,
@@ -85,12 +87,12 @@ pub struct Rule {
     methods: Vec<String>,
     path_prefix: Option<String>,
     /// `routes.zaimu.rules[1]`.
-    label: String,
+    label: Arc<str>,
 }
 
 impl Rule {
     /// Build from configuration (already validated) for route `route`, rule number `index`.
-    pub fn new(section: &RuleSection, route: &str, index: usize) -> Rule {
+    fn new(section: &RuleSection, route: &str, index: usize) -> Rule {
         Rule {
             effect: section.effect,
             users: section
@@ -113,7 +115,7 @@ impl Rule {
                 .path_prefix
                 .as_deref()
                 .map(crate::routing::normalise_prefix),
-            label: format!("routes.{route}.rules[{index}]"),
+            label: format!("routes.{route}.rules[{index}]").into(),
         }
     }
 
@@ -150,40 +152,61 @@ pub struct Judgement {
     /// Whether the request may pass.
     pub allowed: bool,
     /// The rule that decided (`routes.zaimu.rules[1]`, `routes.zaimu.allow_groups`,
-    /// `routes.zaimu.default_deny`, `routes.zaimu.any_user`).
-    pub rule: String,
+    /// `routes.zaimu.default_deny`, `routes.zaimu.any_user`). Shared, not built per request.
+    pub rule: Arc<str>,
 }
 
-/// Judge `method path` by `who` on a route with `rules` and `allow_groups`.
-pub fn judge(
-    route: &str,
-    rules: &[Rule],
-    allow_groups: &[String],
-    who: &Identity,
-    method: &str,
-    path: &str,
-) -> Judgement {
-    if let Some(rule) = rules.iter().find(|r| r.matches(who, method, path)) {
-        return Judgement {
-            allowed: rule.effect == Effect::Allow,
-            rule: rule.label.clone(),
+/// A route's whole policy, built once from the configuration.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    rules: Vec<Rule>,
+    /// Normalised groups (DNs or names); anyone logged in when empty.
+    allow_groups: Vec<String>,
+    allow_groups_label: Arc<str>,
+    fallback_label: Arc<str>,
+}
+
+impl Policy {
+    /// The policy of route `route` from its rules and `allow_groups` as configured
+    /// (already validated).
+    pub fn new(route: &str, rules: &[RuleSection], allow_groups: &[String]) -> Policy {
+        let fallback = if rules.is_empty() {
+            "any_user"
+        } else {
+            "default_deny"
         };
-    }
-    if !allow_groups.is_empty() {
-        return Judgement {
-            allowed: allow_groups.iter().any(|g| who.in_group(g)),
-            rule: format!("routes.{route}.allow_groups"),
-        };
-    }
-    if rules.is_empty() {
-        Judgement {
-            allowed: true,
-            rule: format!("routes.{route}.any_user"),
+        Policy {
+            rules: rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Rule::new(r, route, i))
+                .collect(),
+            allow_groups: allow_groups
+                .iter()
+                .map(|g| sso::dn::normalise_group(g).unwrap_or_else(|_| g.clone()))
+                .collect(),
+            allow_groups_label: format!("routes.{route}.allow_groups").into(),
+            fallback_label: format!("routes.{route}.{fallback}").into(),
         }
-    } else {
+    }
+
+    /// Judge `method path` (canonical) by `who`, in the order the module documents.
+    pub fn judge(&self, who: &Identity, method: &str, path: &str) -> Judgement {
+        if let Some(rule) = self.rules.iter().find(|r| r.matches(who, method, path)) {
+            return Judgement {
+                allowed: rule.effect == Effect::Allow,
+                rule: rule.label.clone(),
+            };
+        }
+        if !self.allow_groups.is_empty() {
+            return Judgement {
+                allowed: self.allow_groups.iter().any(|g| who.in_group(g)),
+                rule: self.allow_groups_label.clone(),
+            };
+        }
         Judgement {
-            allowed: false,
-            rule: format!("routes.{route}.default_deny"),
+            allowed: self.rules.is_empty(),
+            rule: self.fallback_label.clone(),
         }
     }
 }
@@ -204,17 +227,13 @@ mod tests {
         }
     }
 
-    fn rules(toml_rules: &str) -> Vec<Rule> {
+    fn policy(toml_rules: &str) -> Policy {
         #[derive(Deserialize)]
         struct Wrap {
             rules: Vec<RuleSection>,
         }
         let w: Wrap = toml::from_str(toml_rules).unwrap();
-        w.rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Rule::new(r, "zaimu", i))
-            .collect()
+        Policy::new("zaimu", &w.rules, &[])
     }
 
     const ZAIMU: &str = r#"
@@ -235,8 +254,8 @@ path_prefix = "/zaimu/manual/"
 
     #[test]
     fn the_first_matching_rule_decides_and_is_named() {
-        let r = rules(ZAIMU);
-        let judge = |w: &Identity, m: &str, p: &str| judge("zaimu", &r, &[], w, m, p);
+        let p = policy(ZAIMU);
+        let judge = |w: &Identity, m: &str, path: &str| p.judge(w, m, path);
         // A deny before the department allow.
         let sato = who("SATO", "財務部/財政課", &[]);
         assert_eq!(
@@ -249,7 +268,7 @@ path_prefix = "/zaimu/manual/"
         // Sub-departments are inside their department.
         let kato = who("kato", "財務部/会計課", &[]);
         assert_eq!(
-            judge(&kato, "POST", "/zaimu/x").rule,
+            &*judge(&kato, "POST", "/zaimu/x").rule,
             "routes.zaimu.rules[1]"
         );
         assert!(judge(&kato, "POST", "/zaimu/x").allowed);
@@ -274,18 +293,12 @@ path_prefix = "/zaimu/manual/"
     #[test]
     fn without_rules_groups_or_anyone_decide() {
         let clerk = who("yamada", "総務課", &["staff"]);
-        let open = judge("portal", &[], &[], &clerk, "GET", "/");
-        assert_eq!(open.rule, "routes.portal.any_user");
+        let open = Policy::new("portal", &[], &[]).judge(&clerk, "GET", "/");
+        assert_eq!(&*open.rule, "routes.portal.any_user");
         assert!(open.allowed);
-        let closed = judge(
-            "zaimu",
-            &[],
-            &["zaimu-users".into()],
-            &clerk,
-            "GET",
-            "/zaimu/",
-        );
-        assert_eq!(closed.rule, "routes.zaimu.allow_groups");
+        let closed =
+            Policy::new("zaimu", &[], &["zaimu-users".into()]).judge(&clerk, "GET", "/zaimu/");
+        assert_eq!(&*closed.rule, "routes.zaimu.allow_groups");
         assert!(!closed.allowed);
     }
 }

@@ -54,7 +54,7 @@ pub struct Ctx {
     /// The canonical path and query to send upstream, when it differs from what came in.
     rewritten: Option<String>,
     /// The policy rule that decided.
-    rule: Option<String>,
+    rule: Option<Arc<str>>,
 }
 
 /// The HTTPS proxy.
@@ -555,7 +555,7 @@ impl ProxyHttp for Proxy {
             host: ctx.host.clone(),
             path: Some(req.uri.path().to_owned()),
             route: ctx.route.map(|r| self.state.routes.get(r).id.clone()),
-            rule: ctx.rule.take(),
+            rule: ctx.rule.take().map(|r| r.to_string()),
             upstream: ctx.upstream.map(|a| a.to_string()),
             status,
             bytes: Some(session.body_bytes_sent() as u64),

@@ -5,7 +5,7 @@
 
 pub use crate::canonical::RequestPath;
 use crate::config::{HeaderSpec, IdentityMode, RouteSection};
-use crate::policy::{Judgement, Rule};
+use crate::policy::{Judgement, Policy};
 use sso::{AppLink, Identity};
 
 /// A prefix in its matching form: no trailing slash, except for the root.
@@ -41,10 +41,8 @@ pub struct Route {
     pub headers: Vec<HeaderSpec>,
     /// Whether the portal shows a tile.
     pub tile: bool,
-    /// Groups allowed; everyone logged in when empty.
-    pub allow_groups: Vec<String>,
-    /// Access rules, first match wins.
-    pub rules: Vec<Rule>,
+    /// Who may open what (rules, then `allow_groups`).
+    pub policy: Policy,
     /// Open without a session.
     pub public: bool,
     /// The upstream is mounted under `prefix` (see `config::RouteSection::strip_prefix`).
@@ -66,18 +64,7 @@ impl Route {
             audience: s.audience.clone(),
             headers: s.headers.clone(),
             tile: s.tile,
-            // Validation has checked that every DN parses.
-            allow_groups: s
-                .allow_groups
-                .iter()
-                .map(|g| sso::dn::normalise_group(g).unwrap_or_else(|_| g.clone()))
-                .collect(),
-            rules: s
-                .rules
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Rule::new(r, &s.id, i))
-                .collect(),
+            policy: Policy::new(&s.id, &s.rules, &s.allow_groups),
             public: s.public,
             strip_prefix: s.strip_prefix && s.path_prefix != "/",
             response_headers: [
@@ -96,14 +83,7 @@ impl Route {
 
     /// The policy's judgement of `method path` (canonical) by `identity` on this route.
     pub fn judge(&self, identity: &Identity, method: &str, path: &str) -> Judgement {
-        crate::policy::judge(
-            &self.id,
-            &self.rules,
-            &self.allow_groups,
-            identity,
-            method,
-            path,
-        )
+        self.policy.judge(identity, method, path)
     }
 
     /// Whether `identity` may open this route's front page (for portal tiles).

@@ -37,7 +37,8 @@ pub struct SystemOptions {
     pub ldap: Option<LdapTarget>,
     /// Session idle timeout (default 30m).
     pub idle_timeout: Option<String>,
-    /// Extra TOML appended to the gateway's configuration (e.g. a `[login]` section).
+    /// Extra TOML appended to the gateway's configuration (e.g. a `[login]` section);
+    /// `{legacy0}` and `{legacy1}` stand for the sample legacy systems' addresses.
     pub extra_gateway_toml: String,
     /// Most sessions per user (`session.max_per_user`).
     pub max_sessions: Option<u32>,
@@ -185,7 +186,10 @@ headers = [{{ name = "X-Zaimu-User", value = "user" }}]
         app = s.app,
         l0 = s.legacy[0],
         l1 = s.legacy[1],
-        extra = opts.extra_gateway_toml,
+        extra = opts
+            .extra_gateway_toml
+            .replace("{legacy0}", &s.legacy[0].to_string())
+            .replace("{legacy1}", &s.legacy[1].to_string()),
         max_sessions = opts.max_sessions.unwrap_or(0),
         revalidate = opts.revalidate_interval.as_deref().unwrap_or("5m"),
         shared = if opts.shared_sessions.is_some() {

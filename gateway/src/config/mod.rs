@@ -430,6 +430,22 @@ impl GatewayConfig {
             .with_context(|| format!("configuration {} is invalid", path.display()))
     }
 
+    /// The directory settings with the service password read from its file, if a directory
+    /// is configured.
+    pub fn ldap_settings(&self) -> anyhow::Result<Option<LdapSettings>> {
+        use anyhow::Context as _;
+        let Some(section) = &self.ldap else {
+            return Ok(None);
+        };
+        let file = self.path(&section.bind_password_file);
+        let mut settings = section.settings.clone();
+        settings.bind_password = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read ldap.bind_password_file {}", file.display()))?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned();
+        Ok(Some(settings))
+    }
+
     /// Resolve a configured path against `server.data_dir`.
     pub fn path(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {

@@ -199,7 +199,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
             return failed(state, lang, t.idp_failed, 401, e.reason());
         }
     };
-    done.identity.user = format!("{}{}", provider.user_prefix, done.identity.user);
+    provider.adopt(&mut done.identity);
     if state.local.has(&done.identity.user) {
         let user = Some(done.identity.user.clone());
         audit(

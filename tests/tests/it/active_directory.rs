@@ -353,15 +353,10 @@ async fn through_the_gateway_ad_staff_log_in_by_any_form_and_refusals_are_audite
     let cookie = session_cookie(&sys, leaver.login, leaver.password).await;
     assert_eq!(get(&sys, "/", Some(&cookie)).await.status(), 200);
     dc.tool(&["user", "disable", leaver.login]).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let status = get(&sys, "/", Some(&cookie)).await.status();
-        if status == 302 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "still {status} after 10 s");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    assert_eq!(
+        crate::client::wait_until_redirected(&sys, "/", &cookie).await,
+        302
+    );
     assert!(sys.audit_has(|r| r["kind"] == "logout"
         && r["user"] == "gw-leaver"
         && r["reason"] == "directory_disabled"));

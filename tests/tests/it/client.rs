@@ -118,3 +118,17 @@ pub async fn post_form(
         .await
         .unwrap()
 }
+
+/// GET `path` with `cookie` until the answer is no longer 200 (a background task such as
+/// re-validation or another gateway's revocation takes effect), at most for 10 s; returns
+/// that status, or 200 if nothing changed.
+pub async fn wait_until_redirected(sys: &System, path: &str, cookie: &str) -> reqwest::StatusCode {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = get(sys, path, Some(cookie)).await.status();
+        if status != 200 || std::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

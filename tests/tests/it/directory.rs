@@ -3,7 +3,7 @@
 use harness::slapd::{self, Slapd};
 use harness::system::{LdapTarget, System, SystemOptions};
 
-use crate::client::{get, login, session_cookie};
+use crate::client::{get, login, session_cookie, wait_until_redirected};
 
 fn with_directory() -> (Slapd, System) {
     with_directory_revalidating_every("5m")
@@ -178,17 +178,6 @@ fn ldap_admin(ldap: &Slapd, tool: &str, args: &[&str], stdin: Option<&str>) {
         drop(child.stdin.take());
     }
     assert!(child.wait().unwrap().success(), "{tool} failed");
-}
-
-async fn wait_until_redirected(sys: &System, path: &str, cookie: &str) -> reqwest::StatusCode {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
-    loop {
-        let status = get(sys, path, Some(cookie)).await.status();
-        if status != 200 || std::time::Instant::now() > deadline {
-            return status;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
 }
 
 #[tokio::test]

@@ -168,7 +168,7 @@ const SHOMU: &str = r#"
 id = "shomu"
 name = "庶務事務"
 path_prefix = "/shomu/"
-upstreams = ["127.0.0.1:9"]
+upstreams = ["{legacy0}"]
 identity = "headers"
 headers = [
   { name = "X-Shomu-User", value = "user" },
@@ -181,18 +181,11 @@ headers = [
 #[tokio::test]
 async fn old_systems_get_shift_jis_and_rfc_2047_identity_headers() {
     use base64::Engine as _;
-    let mut sys = System::start(SystemOptions {
+    let sys = System::start(SystemOptions {
         extra_gateway_toml: SHOMU.to_owned(),
         ..SystemOptions::default()
     })
     .unwrap();
-    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
-    std::fs::write(
-        sys.gateway_config(),
-        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
-    )
-    .unwrap();
-    sys.restart_gateway().unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let body = echo(&sys, "/shomu/_echo", &cookie, &[]).await;
     let raw = |name: &str| {
@@ -220,25 +213,18 @@ const KEIYAKU: &str = r#"
 id = "keiyaku"
 name = "契約管理"
 path_prefix = "/keiyaku/"
-upstreams = ["127.0.0.1:9"]
+upstreams = ["{legacy0}"]
 identity = "assertion"
 audience = "keiyaku"
 "#;
 
 #[tokio::test]
 async fn a_legacy_system_verifies_its_own_jwt_with_the_gateways_jwks() {
-    let mut sys = System::start(SystemOptions {
+    let sys = System::start(SystemOptions {
         extra_gateway_toml: KEIYAKU.to_owned(),
         ..SystemOptions::default()
     })
     .unwrap();
-    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
-    std::fs::write(
-        sys.gateway_config(),
-        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
-    )
-    .unwrap();
-    sys.restart_gateway().unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let body = echo(&sys, "/keiyaku/_echo", &cookie, &[]).await;
     let token = body["headers"]["x-yakuba-assertion"][0].as_str().unwrap();

@@ -11,7 +11,7 @@ const KYUYO: &str = r#"
 id = "kyuyo"
 name = "給与"
 path_prefix = "/kyuyo/"
-upstreams = ["127.0.0.1:9"]
+upstreams = ["{legacy1}"]
 identity = "headers"
 strip_prefix = true
 headers = [{ name = "X-Remote-User", value = "user" }]
@@ -19,18 +19,11 @@ headers = [{ name = "X-Remote-User", value = "user" }]
 
 #[tokio::test]
 async fn a_mounted_system_keeps_its_redirects_and_cookies_under_its_prefix() {
-    let mut sys = System::start(SystemOptions {
+    let sys = System::start(SystemOptions {
         extra_gateway_toml: KYUYO.to_owned(),
         ..SystemOptions::default()
     })
     .unwrap();
-    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
-    std::fs::write(
-        sys.gateway_config(),
-        config.replace("127.0.0.1:9", &sys.legacy[1].to_string()),
-    )
-    .unwrap();
-    sys.restart_gateway().unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let client = sys.client().unwrap();
     let get = |path: &str| client.get(sys.url(path)).header(COOKIE, &cookie).send();
@@ -75,7 +68,7 @@ async fn a_dead_upstream_is_skipped_and_a_dead_system_gets_a_page_naming_it() {
 id = "kosho"
 name = "公所管理"
 path_prefix = "/kosho/"
-upstreams = ["127.0.0.1:{dead}", "LEGACY0"]
+upstreams = ["127.0.0.1:{dead}", "{{legacy0}}"]
 identity = "headers"
 headers = [{{ name = "X-Remote-User", value = "user" }}]
 [[routes]]
@@ -87,18 +80,11 @@ identity = "headers"
 headers = [{{ name = "X-Remote-User", value = "user" }}]
 "#
     );
-    let mut sys = System::start(SystemOptions {
-        extra_gateway_toml: routes.replace("LEGACY0", "127.0.0.1:9"),
+    let sys = System::start(SystemOptions {
+        extra_gateway_toml: routes,
         ..SystemOptions::default()
     })
     .unwrap();
-    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
-    std::fs::write(
-        sys.gateway_config(),
-        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
-    )
-    .unwrap();
-    sys.restart_gateway().unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     // After one health check (every second here), only the live upstream gets requests.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
@@ -129,24 +115,17 @@ async fn responses_carry_security_headers_and_the_routes_frame_and_content_polic
 id = "bunsho"
 name = "文書管理"
 path_prefix = "/bunsho/"
-upstreams = ["LEGACY0"]
+upstreams = ["{legacy0}"]
 identity = "headers"
 headers = [{ name = "X-Remote-User", value = "user" }]
 content_security_policy = "default-src 'self'; frame-ancestors 'self'"
 frame_options = "SAMEORIGIN"
 "#;
-    let mut sys = System::start(SystemOptions {
-        extra_gateway_toml: routes.replace("LEGACY0", "127.0.0.1:9"),
+    let sys = System::start(SystemOptions {
+        extra_gateway_toml: routes.to_owned(),
         ..SystemOptions::default()
     })
     .unwrap();
-    let config = std::fs::read_to_string(sys.gateway_config()).unwrap();
-    std::fs::write(
-        sys.gateway_config(),
-        config.replace("127.0.0.1:9", &sys.legacy[0].to_string()),
-    )
-    .unwrap();
-    sys.restart_gateway().unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let resp = crate::client::get(&sys, "/bunsho/list", Some(&cookie)).await;
     assert_eq!(resp.status(), 200);

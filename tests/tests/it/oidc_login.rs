@@ -260,14 +260,7 @@ async fn a_logout_at_the_provider_ends_the_gateway_session_by_back_channel() {
         percent_encoding::utf8_percent_encode(&s.post_logout, percent_encoding::NON_ALPHANUMERIC)
     );
     browser.logout(&end, &s.post_logout).await.unwrap();
-    let mut status = 200;
-    for _ in 0..50 {
-        status = get(&s.sys, "/", Some(&cookie)).await.status().as_u16();
-        if status == 302 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let status = crate::client::wait_until_redirected(&s.sys, "/", &cookie).await;
     assert_eq!(
         status, 302,
         "the back-channel logout did not end the session"
@@ -392,14 +385,7 @@ async fn provider_sessions_are_revalidated_changes_apply_and_a_disabled_user_los
 
     // Disabled at the provider: the refresh is refused and the session ends.
     s.idp.disable_account("sato").unwrap();
-    let mut status = 200;
-    for _ in 0..60 {
-        status = get(&s.sys, "/", Some(&cookie)).await.status().as_u16();
-        if status == 302 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let status = crate::client::wait_until_redirected(&s.sys, "/", &cookie).await;
     assert_eq!(
         status, 302,
         "still logged in after the provider disabled the user"
