@@ -148,6 +148,7 @@ mod tests {
             public: false,
             strip_prefix: false,
             response_headers: vec![],
+            form_login: None,
         }
     }
 

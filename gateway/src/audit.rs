@@ -26,6 +26,8 @@ pub enum Kind {
     Login,
     /// A session ending.
     Logout,
+    /// Use or change of a user's credentials in the vault (never the secret itself).
+    Vault,
 }
 
 /// What the gateway decided.
@@ -83,6 +85,9 @@ pub struct Record {
     /// Upstream address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,
+    /// Where credentials passed upstream came from (`vault`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<&'static str>,
     /// Response status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -114,6 +119,7 @@ impl Record {
             route: None,
             rule: None,
             upstream: None,
+            credential: None,
             status: None,
             bytes: None,
             duration_ms: None,

@@ -241,6 +241,7 @@ mod tests {
             public: false,
             strip_prefix: false,
             response_headers: vec![],
+            form_login: None,
         }
     }
 

@@ -13,6 +13,7 @@ mod explain;
 mod headers;
 mod idp;
 mod lang;
+mod legacy;
 mod mount;
 mod pages;
 mod policy;
@@ -27,6 +28,7 @@ mod state;
 mod store;
 mod throttle;
 mod tls;
+mod vault;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -60,6 +62,12 @@ enum Command {
         /// Configuration file.
         #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
         config: PathBuf,
+        /// Take over the listening sockets of a running gateway (graceful upgrade): start
+        /// this, then send the old process `SIGQUIT`. It hands over its sockets, finishes the
+        /// requests it has and exits; no connection is refused meanwhile. This is how a new
+        /// configuration, certificate or binary takes effect.
+        #[arg(long)]
+        upgrade: bool,
     },
     /// Check a configuration file and report every problem.
     CheckConfig {
@@ -107,7 +115,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Run { config } => run(&config),
+        Command::Run { config, upgrade } => run(&config, upgrade),
         Command::CheckConfig { config } => check_config(&config),
         Command::Keygen { config } => {
             let config = load(&config)?;
@@ -167,7 +175,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(path: &Path) -> anyhow::Result<()> {
+fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
     let config = load(path)?;
     let secrets = secrets::ensure_all(&config)?;
 
@@ -209,7 +217,11 @@ fn run(path: &Path) -> anyhow::Result<()> {
             .to_string(),
         ..ServerConf::default()
     };
-    let mut server = Server::new_with_opt_and_conf(None, conf);
+    let opt = pingora::server::configuration::Opt {
+        upgrade,
+        ..Default::default()
+    };
+    let mut server = Server::new_with_opt_and_conf(opt, conf);
     server.bootstrap();
 
     let mut https = pingora::proxy::http_proxy_service(
@@ -280,6 +292,7 @@ async fn build_state(
     let pool = store::open(&location)
         .await
         .with_context(|| format!("cannot open the session store {location}"))?;
+    let vault = vault::Vault::new(pool.clone(), &secrets.vault_key);
     let sessions = Arc::new(sessions::Sessions::new(
         pool,
         secrets.keyer,
@@ -339,6 +352,9 @@ async fn build_state(
             },
         ),
         failure_delay: config.login.failure_delay,
+        vault,
+        legacy_client: legacy::client()?,
+        replays: legacy::ReplayGuard::default(),
         max_sessions_per_user: config.session.max_per_user,
         admin_groups: config
             .admin

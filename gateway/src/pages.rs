@@ -81,6 +81,71 @@ pub struct AdminSessionsPage<'a> {
     pub notice: Option<&'a str>,
 }
 
+/// The form that enrols or updates a user's credentials for one legacy system.
+#[derive(Template)]
+#[template(path = "vault.html")]
+pub struct VaultPage<'a> {
+    /// Words.
+    pub t: &'static Texts,
+    /// Language code.
+    pub lang: &'static str,
+    /// The system's name.
+    pub system: &'a str,
+    /// Where the form posts.
+    pub action: &'a str,
+    /// The session's CSRF token.
+    pub csrf: &'a str,
+    /// Where to go afterwards.
+    pub return_to: &'a str,
+    /// The login id to prefill.
+    pub login: &'a str,
+    /// An error to show.
+    pub error: Option<&'a str>,
+}
+
+/// One system on the user's list of stored credentials.
+#[derive(Debug, Clone)]
+pub struct VaultRowView {
+    /// Route id.
+    pub id: String,
+    /// System name.
+    pub name: String,
+    /// When the credentials changed (JST), if stored.
+    pub updated: Option<String>,
+}
+
+/// The user's list of systems with stored credentials.
+#[derive(Template)]
+#[template(path = "vault_list.html")]
+pub struct VaultListPage<'a> {
+    /// Words.
+    pub t: &'static Texts,
+    /// Language code.
+    pub lang: &'static str,
+    /// The session's CSRF token.
+    pub csrf: &'a str,
+    /// Rows.
+    pub rows: Vec<VaultRowView>,
+    /// A notice (removed).
+    pub notice: Option<&'a str>,
+}
+
+/// After the user logged out of a legacy system itself.
+#[derive(Template)]
+#[template(path = "legacy_out.html")]
+pub struct LegacyOutPage<'a> {
+    /// Words.
+    pub t: &'static Texts,
+    /// Language code.
+    pub lang: &'static str,
+    /// The system's name.
+    pub system: &'a str,
+    /// Where "open again" goes.
+    pub again: &'a str,
+    /// The session's CSRF token (for "log out of everything").
+    pub csrf: &'a str,
+}
+
 /// Unix seconds as `2026-04-01 08:30` in Japan time.
 pub fn jst(unix: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");

@@ -49,6 +49,19 @@ pub struct Route {
     pub strip_prefix: bool,
     /// Response headers this route sets over the upstream's (CSP, frame policy).
     pub response_headers: Vec<(&'static str, String)>,
+    /// How the gateway logs into the system's own form (`identity = "form_login"`).
+    pub form_login: Option<FormLogin>,
+}
+
+/// A route's login form, with its paths as the browser sees them.
+#[derive(Debug, Clone)]
+pub struct FormLogin {
+    /// The configuration (upstream paths).
+    pub settings: sso::form_login::FormLoginSettings,
+    /// The login page's canonical path at the gateway.
+    pub login_path: String,
+    /// The system's own logout at the gateway, if configured.
+    pub logout_path: Option<String>,
 }
 
 impl Route {
@@ -74,7 +87,26 @@ impl Route {
             .into_iter()
             .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
             .collect(),
+            form_login: s.form_login.as_ref().map(|settings| {
+                let at_gateway = |upstream_path: &str| {
+                    if s.strip_prefix && s.path_prefix != "/" {
+                        format!("{}{upstream_path}", normalise_prefix(&s.path_prefix))
+                    } else {
+                        upstream_path.to_owned()
+                    }
+                };
+                FormLogin {
+                    login_path: at_gateway(&settings.login_path),
+                    logout_path: settings.logout_path.as_deref().map(at_gateway),
+                    settings: settings.clone(),
+                }
+            }),
         }
+    }
+
+    /// Whether users need credentials from the vault for this system.
+    pub fn uses_vault(&self) -> bool {
+        matches!(self.identity, IdentityMode::Basic | IdentityMode::FormLogin)
     }
 
     fn matches_path(&self, path: &str) -> bool {
@@ -91,7 +123,8 @@ impl Route {
         self.judge(identity, "GET", &self.href_path()).allowed
     }
 
-    fn href_path(&self) -> String {
+    /// The route's front page path at the gateway.
+    pub fn href_path(&self) -> String {
         if self.prefix == "/" {
             "/".to_owned()
         } else {
@@ -134,6 +167,11 @@ impl RouteTable {
     /// All routes.
     pub fn routes(&self) -> &[Route] {
         &self.routes
+    }
+
+    /// A route's index by its id.
+    pub fn index_of(&self, id: &str) -> Option<RouteIdx> {
+        self.routes.iter().position(|r| r.id == id).map(RouteIdx)
     }
 
     /// A route by index.

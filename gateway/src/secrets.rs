@@ -18,6 +18,8 @@ pub struct Secrets {
     pub signer: AssertionSigner,
     /// The JWKS that verifies them (Ed25519 keys only; none for an HMAC secret).
     pub jwks: Option<String>,
+    /// Seals the credential vault.
+    pub vault_key: [u8; 32],
 }
 
 /// The public key file written beside an Ed25519 signing key.
@@ -67,9 +69,19 @@ pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
             tracing::info!(path = %cert.display(), "generated a self-signed certificate");
         }
     }
+    let vault_path = crate::vault::key_path(&config.path(&config.vault.key_file));
+    if !vault_path.exists() {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        tls::write_private(&vault_path, format!("{hex}\n").as_bytes())?;
+        tracing::info!(path = %vault_path.display(), "generated the credential vault key");
+    }
+    let vault_key = crate::vault::read_key(&vault_path)?;
     Ok(Secrets {
         keyer,
         signer,
         jwks,
+        vault_key,
     })
 }

@@ -39,6 +39,12 @@ pub struct GatewayState {
     pub throttle: crate::throttle::Throttle,
     /// Shortest time a failed login takes.
     pub failure_delay: std::time::Duration,
+    /// Users' credentials for legacy systems.
+    pub vault: crate::vault::Vault,
+    /// Talks to legacy systems when the gateway logs into their forms itself.
+    pub legacy_client: reqwest::Client,
+    /// Stops a login-form replay from looping.
+    pub replays: crate::legacy::ReplayGuard,
     /// Most sessions per user; 0 means no limit.
     pub max_sessions_per_user: u32,
     /// Groups whose members administer the gateway.

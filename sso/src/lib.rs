@@ -6,6 +6,7 @@
 
 pub mod assertion;
 pub mod dn;
+pub mod form_login;
 pub mod identity;
 pub mod ldap;
 pub mod local;

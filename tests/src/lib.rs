@@ -7,5 +7,6 @@ pub mod oidc;
 pub mod postgres;
 pub mod process;
 pub mod samba;
+pub mod samples;
 pub mod slapd;
 pub mod system;

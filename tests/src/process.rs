@@ -140,7 +140,7 @@ impl Drop for ChildGuard {
 /// Sends `signal` (a name such as `TERM`) to `pid` with the `kill` command, since the workspace
 /// forbids the unsafe code a direct `libc::kill` would need. Errors are ignored: the only
 /// expected one is that the process is already gone.
-fn send_signal(pid: u32, signal: &str) {
+pub fn send_signal(pid: u32, signal: &str) {
     let _ = Command::new("kill")
         .arg(format!("-{signal}"))
         .arg(pid.to_string())

@@ -83,6 +83,7 @@ pub struct System {
     data: PathBuf,
     // Processes stop before the directory is removed.
     gateway: Option<ChildGuard>,
+    upgrades: u32,
     _others: Vec<ChildGuard>,
     dir: tempfile::TempDir,
 }
@@ -234,6 +235,7 @@ impl System {
             gateway_config: dir.path().join("gateway.toml"),
             data: data.clone(),
             gateway: None,
+            upgrades: 0,
             _others: Vec::new(),
             dir,
         };
@@ -310,6 +312,42 @@ impl System {
             std::thread::sleep(Duration::from_millis(100));
         }
         self.start_gateway()
+    }
+
+    /// Replace the running gateway by a new process that takes over its listening sockets
+    /// (graceful upgrade: `run --upgrade`, then `SIGQUIT` to the old one), as after a change
+    /// of configuration, certificate or binary. Returns once the old process has exited.
+    pub fn upgrade_gateway(&mut self) -> anyhow::Result<()> {
+        let mut old = self.gateway.take().context("no gateway is running")?;
+        let sock = self.data.join("gateway-upgrade.sock");
+        let _ = std::fs::remove_file(&sock);
+        let mut cmd = Command::new(binaries::path("yakuba-gateway")?);
+        cmd.args(["run", "--upgrade", "--config"])
+            .arg(&self.gateway_config);
+        let logs = self.dir.path().join("logs");
+        self.upgrades += 1;
+        let new = ChildGuard::spawn(cmd, &format!("gateway-{}", self.upgrades), &logs)?;
+        // The new process waits for the sockets on the upgrade socket.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !sock.exists() {
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the new gateway never opened its upgrade socket: {}",
+                new.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        crate::process::send_signal(old.pid(), "QUIT");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while old.is_running() {
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the old gateway did not exit after handing over"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.gateway = Some(new);
+        Ok(())
     }
 
     /// The gateway's self-signed certificate (PEM).

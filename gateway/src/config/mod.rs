@@ -43,8 +43,28 @@ pub struct GatewayConfig {
     /// OpenID providers offered on the login page.
     #[serde(default)]
     pub oidc: Vec<OidcSection>,
+    /// The credential vault (for routes with `identity = "basic"` or `"form_login"`).
+    #[serde(default)]
+    pub vault: VaultSection,
     /// Routes, tried by host and longest path prefix.
     pub routes: Vec<RouteSection>,
+}
+
+/// `[vault]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VaultSection {
+    /// The AEAD key (64 hexadecimal digits), generated when missing. A systemd credential
+    /// named `vault.key` (`LoadCredential=`) takes precedence when the service has one.
+    pub key_file: PathBuf,
+}
+
+impl Default for VaultSection {
+    fn default() -> Self {
+        VaultSection {
+            key_file: "vault.key".into(),
+        }
+    }
 }
 
 /// `[server]`
@@ -270,6 +290,11 @@ pub enum IdentityMode {
     Assertion,
     /// Plain headers (legacy systems), as listed in `headers`.
     Headers,
+    /// HTTP Basic with the user's own credentials for the system, from the vault.
+    Basic,
+    /// The gateway fills in the system's own login form with the user's credentials from
+    /// the vault, as described in `form_login`.
+    FormLogin,
     /// Nothing: for public routes (static assets), which need no session.
     None,
 }
@@ -348,6 +373,9 @@ pub struct RouteSection {
     /// Headers (for `identity = "headers"`).
     #[serde(default)]
     pub headers: Vec<HeaderSpec>,
+    /// How to log into the system's own login form (for `identity = "form_login"`).
+    #[serde(default)]
+    pub form_login: Option<sso::form_login::FormLoginSettings>,
     /// Show a tile on the portal for users who may open it.
     #[serde(default)]
     pub tile: bool,

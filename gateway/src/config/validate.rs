@@ -131,7 +131,39 @@ impl GatewayConfig {
                 IdentityMode::Headers if r.headers.is_empty() => {
                     problem(key("headers"), "is required when identity = \"headers\"")
                 }
+                IdentityMode::FormLogin if r.form_login.is_none() => problem(
+                    key("form_login"),
+                    "is required when identity = \"form_login\"",
+                ),
                 _ => {}
+            }
+            if r.form_login.is_some() && r.identity != IdentityMode::FormLogin {
+                problem(
+                    key("form_login"),
+                    "is only used with identity = \"form_login\"",
+                );
+            }
+            if let Some(form) = &r.form_login {
+                for (name, path) in [
+                    ("login_path", Some(&form.login_path)),
+                    ("logout_path", form.logout_path.as_ref()),
+                ] {
+                    if let Some(path) = path
+                        && crate::canonical::RequestPath::parse(path)
+                            .map_or(true, |p| p.as_str() != path.as_str())
+                    {
+                        problem(
+                            format!("routes[{i}].form_login.{name}"),
+                            "must be a canonical absolute path, e.g. /login",
+                        );
+                    }
+                }
+                if form.username_field.is_empty() || form.password_field.is_empty() {
+                    problem(
+                        format!("routes[{i}].form_login"),
+                        "username_field and password_field must not be empty",
+                    );
+                }
             }
             for (j, h) in r.headers.iter().enumerate() {
                 if http::HeaderName::from_bytes(h.name.as_bytes()).is_err() || h.name.contains('_')

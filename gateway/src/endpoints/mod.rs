@@ -20,6 +20,7 @@ use crate::state::GatewayState;
 mod admin;
 mod login;
 mod oidc;
+mod vault;
 
 /// Largest form body accepted by the login and logout endpoints.
 pub const MAX_FORM: usize = 16 * 1024;
@@ -179,6 +180,7 @@ pub async fn serve(state: &GatewayState, req: &Incoming, body: Option<Bytes>) ->
         (_, path) if path.starts_with(oidc::PREFIX) => {
             oidc::serve(state, req, lang, body, &path[oidc::PREFIX.len()..]).await
         }
+        (_, path) if vault::handles(path) => vault::serve(state, req, lang, body).await,
         ("GET" | "HEAD", JWKS_PATH) => match &state.jwks {
             Some(set) => Reply {
                 headers: vec![

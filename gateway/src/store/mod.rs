@@ -57,11 +57,13 @@ impl std::fmt::Display for StoreLocation {
 }
 
 mod oidc;
+mod vault;
 
 pub use oidc::{
     IdpLink, PendingRow, RefreshRow, claim_revalidation, idp_link, prune_pending, put_pending,
     refreshable_sessions, sessions_of_idp_login, set_refresh_token, take_pending,
 };
+pub use vault::{vault_get, vault_put, vault_remove, vault_systems};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
