@@ -25,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
         Path::new(GATEWAY_CONFIG).exists(),
         "run this from the repository root ({GATEWAY_CONFIG} not found)"
     );
-    for port in [8443, 8080, 18701, 18711, 18712] {
+    for port in [8443, 8080, 18701, 18711, 18712, 18713, 18714, 18715] {
         anyhow::ensure!(
             std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
             "port {port} is already in use: is another Yakuba demo running? Stop it first."
@@ -53,6 +53,56 @@ async fn main() -> anyhow::Result<()> {
         children.push(ChildGuard::spawn(cmd, log, Path::new(LOGS))?);
         wait_for_tcp(addr(listen)?, Duration::from_secs(20))?;
     }
+    // Legacy systems with their own login (the gateway logs in with vaulted credentials).
+    let sso_sample = binaries::path("yakuba-legacy-sso")?;
+    for (listen, name, log, args) in [
+        (
+            "127.0.0.1:18713",
+            "庶務事務",
+            "shomu",
+            vec![
+                "--style",
+                "form",
+                "--account",
+                "yamada:shomu-demo",
+                "--account",
+                "sato:shomu-demo",
+            ],
+        ),
+        (
+            "127.0.0.1:18714",
+            "文書管理",
+            "bunsho",
+            vec![
+                "--style",
+                "basic",
+                "--account",
+                "yamada:bunsho-demo",
+                "--account",
+                "sato:bunsho-demo",
+            ],
+        ),
+        (
+            "127.0.0.1:18715",
+            "契約管理",
+            "keiyaku",
+            vec![
+                "--style",
+                "jwt",
+                "--audience",
+                "keiyaku",
+                "--jwks-url",
+                "https://127.0.0.1:8443/.yakuba/jwks.json",
+                "--ca",
+                "var/demo/gateway/tls/cert.pem",
+            ],
+        ),
+    ] {
+        let mut cmd = Command::new(&sso_sample);
+        cmd.args(["--listen", listen, "--name", name]).args(args);
+        children.push(ChildGuard::spawn(cmd, log, Path::new(LOGS))?);
+        wait_for_tcp(addr(listen)?, Duration::from_secs(20))?;
+    }
     let mut app = Command::new(binaries::path("yakuba-app")?);
     app.args(["run", "--config", APP_CONFIG]);
     children.push(ChildGuard::spawn(app, "app", Path::new(LOGS))?);
@@ -76,6 +126,13 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("              admin  / yakuba-demo   システム管理者 (break-glass)");
     println!("  Legacy:     https://localhost:8443/denkessai/  https://localhost:8443/zaimu/");
+    println!("              https://localhost:8443/keiyaku/   (verifies the gateway's JWT itself)");
+    println!(
+        "              https://localhost:8443/shomu/     (own login form: enrol shomu-demo once)"
+    );
+    println!(
+        "              https://localhost:8443/bunsho/    (HTTP Basic: enrol bunsho-demo once)"
+    );
     println!("  Audit log:  var/demo/gateway/audit.log     Logs: {LOGS}/");
     println!();
     println!("  Press Ctrl-C to stop.");
