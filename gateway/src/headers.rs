@@ -242,6 +242,7 @@ mod tests {
             strip_prefix: false,
             response_headers: vec![],
             form_login: None,
+            upstream_host: None,
         }
     }
 

@@ -25,7 +25,7 @@ pub fn location(prefix: &str, value: &str, own_authorities: &[&str]) -> String {
             let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             if own_authorities
                 .iter()
-                .any(|a| a.eq_ignore_ascii_case(authority))
+                .any(|a| !a.is_empty() && a.eq_ignore_ascii_case(authority))
             {
                 let path = if path.is_empty() { "/" } else { path };
                 return format!("{prefix}{path}");

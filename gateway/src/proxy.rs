@@ -636,6 +636,9 @@ impl ProxyHttp for Proxy {
                 "forwarding without a route",
             ));
         };
+        if let Some(host) = &route.upstream_host {
+            upstream.insert_header(http::header::HOST, host.as_str())?;
+        }
         if route.public {
             return Ok(());
         }
@@ -698,7 +701,12 @@ impl ProxyHttp for Proxy {
             .map(|a| a.as_str().to_owned())
             .or_else(|| header_str(req, "host").map(str::to_owned))
             .unwrap_or_default();
-        crate::response::apply(resp, route, &[upstream.as_str(), authority.as_str()])?;
+        let upstream_host = route.and_then(|r| r.upstream_host.as_deref()).unwrap_or("");
+        crate::response::apply(
+            resp,
+            route,
+            &[upstream.as_str(), authority.as_str(), upstream_host],
+        )?;
         match route {
             Some(route) if route.uses_vault() => self.legacy_response(resp, route, ctx),
             _ => Ok(()),

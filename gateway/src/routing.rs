@@ -51,6 +51,8 @@ pub struct Route {
     pub response_headers: Vec<(&'static str, String)>,
     /// How the gateway logs into the system's own form (`identity = "form_login"`).
     pub form_login: Option<FormLogin>,
+    /// `Host` sent upstream instead of the browser's.
+    pub upstream_host: Option<String>,
 }
 
 /// A route's login form, with its paths as the browser sees them.
@@ -87,6 +89,7 @@ impl Route {
             .into_iter()
             .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
             .collect(),
+            upstream_host: s.upstream_host.clone(),
             form_login: s.form_login.as_ref().map(|settings| {
                 let at_gateway = |upstream_path: &str| {
                     if s.strip_prefix && s.path_prefix != "/" {

@@ -384,6 +384,11 @@ pub struct RouteSection {
     /// redirects to its own address) are put back under the prefix.
     #[serde(default)]
     pub strip_prefix: bool,
+    /// The `Host` to send the upstream instead of the browser's (a system that only answers
+    /// to its own name, e.g. `zaimu.internal`); its absolute redirects to that name are
+    /// treated as its own.
+    #[serde(default)]
+    pub upstream_host: Option<String>,
     /// `Content-Security-Policy` for this system's responses (replacing the upstream's).
     #[serde(default)]
     pub content_security_policy: Option<String>,

@@ -108,6 +108,16 @@ impl GatewayConfig {
                     "is not a valid header value",
                 );
             }
+            if r.upstream_host.as_deref().is_some_and(|h| {
+                h.is_empty()
+                    || h.parse::<http::uri::Authority>()
+                        .map_or(true, |a| a.as_str() != h)
+            }) {
+                problem(
+                    key("upstream_host"),
+                    "must be a host name, optionally with a port",
+                );
+            }
             if r.public && r.identity != IdentityMode::None {
                 problem(key("identity"), "must be \"none\" on a public route");
             }

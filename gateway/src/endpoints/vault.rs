@@ -513,6 +513,9 @@ async fn replay(
         return replay_error(lang, route, t.unavailable_body, 502, "upstream_failed");
     };
     let mut extra = vec![("x-forwarded-proto".to_owned(), "https".to_owned())];
+    if let Some(host) = &route.upstream_host {
+        extra.push(("host".to_owned(), host.clone()));
+    }
     if let Some(client) = req.client {
         extra.push(("x-forwarded-for".to_owned(), client.to_string()));
     }

@@ -105,11 +105,11 @@ fn fresh_user(login: &'static str) -> AdUser {
     }
 }
 
-/// The login's outcome once it is a refusal, or the last success after ~6 s: account changes
+/// The login's outcome once it is a refusal, or the last success after ~30 s: account changes
 /// are written to the DC's database by another process, which the running DC sees shortly.
 async fn once_refused(dir: &LdapDirectory, user: &AdUser) -> Result<(), LdapError> {
     let mut outcome = Ok(());
-    for _ in 0..30 {
+    for _ in 0..150 {
         outcome = dir
             .authenticate(user.login, user.password)
             .await

@@ -574,3 +574,77 @@ async fn an_euc_jp_form_is_posted_in_the_charset_its_page_declares() {
     );
     assert_eq!(stats(&chotatsu).await["logins_ok"], 1);
 }
+
+/// The whole journey in headless Chromium (`tests/oidc-provider/browser-form-login.mjs`): the
+/// meta refresh, the `__Host-` and path-scoped cookies and the redirects as a browser does them.
+#[tokio::test]
+async fn a_browser_reaches_a_form_login_system_with_one_enrolment() {
+    let shomu = LegacySso::start("form", "庶務事務", &["--account", "yamada:パスワード1"]).unwrap();
+    let sys = System::start(SystemOptions {
+        extra_gateway_toml: form_route("shomu", "庶務事務", shomu.addr, Some("shift_jis")),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let dir = harness::oidc::ensure_npm_installed().unwrap();
+    let output = tokio::process::Command::new("node")
+        .arg(dir.join("browser-form-login.mjs"))
+        .current_dir(&dir)
+        .env("BASE", sys.url(""))
+        .env("USER", "yamada")
+        .env("PASSWORD", LOCAL_PASSWORD)
+        .env("LEGACY_PASSWORD", PASSWORD)
+        .env("PREFIX", "/shomu")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output)
+        .await
+        .expect("the browser journey finishes within 2 minutes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}"))
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    let seen = &result["seen"];
+    assert_eq!(result["ok"], true, "{result}");
+    assert_eq!(seen["first"], "/.yakuba/login");
+    assert_eq!(seen["enrol"], "/.yakuba/vault/shomu");
+    assert_eq!(seen["enrolHeading"], "庶務事務のログイン情報");
+    assert_eq!(seen["afterEnrol"], "/shomu/menu");
+    assert!(
+        seen["welcome"]
+            .as_str()
+            .unwrap()
+            .contains("ようこそ yamada さん")
+    );
+    assert_eq!(seen["afterLogout"], "/.yakuba/sso/shomu/logged-out");
+    assert!(
+        seen["logoutPage"]
+            .as_str()
+            .unwrap()
+            .contains("このシステムからログアウトしました")
+    );
+    assert_eq!(seen["reopened"], "/shomu/");
+    assert!(
+        seen["reopenedBody"]
+            .as_str()
+            .unwrap()
+            .contains("ようこそ yamada さん")
+    );
+    assert_eq!(seen["embeddedReplay"], "/.yakuba/sso/shomu/login");
+    assert_eq!(seen["embeddedPath"], "/shomu/embedded-login");
+    assert!(
+        seen["embedded"]
+            .as_str()
+            .unwrap()
+            .contains("ようこそ yamada さん")
+    );
+    let cookies: Vec<&str> = seen["cookiesBefore"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(cookies.contains(&"LEGACYSESSID@/shomu"), "{cookies:?}");
+    assert!(cookies.contains(&"__Host-yakuba_session@/"), "{cookies:?}");
+    // Three automatic logins: after enrolment, on reopening, and for the page in place.
+    assert_eq!(stats(&shomu).await["logins_ok"], 3);
+}

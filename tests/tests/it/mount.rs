@@ -148,3 +148,23 @@ frame_options = "SAMEORIGIN"
     assert!(other.headers().get("content-security-policy").is_none());
     assert!(other.headers().get("server").is_none());
 }
+
+#[tokio::test]
+async fn a_system_that_answers_only_to_its_own_name_gets_that_host() {
+    let sys = System::start(SystemOptions {
+        extra_gateway_toml: KYUYO.replace(
+            "strip_prefix = true",
+            "strip_prefix = true\nupstream_host = \"kyuyo.internal\"",
+        ),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let client = sys.client().unwrap();
+    let get = |path: &str| client.get(sys.url(path)).header(COOKIE, &cookie).send();
+    let echo: serde_json::Value = get("/kyuyo/_echo").await.unwrap().json().await.unwrap();
+    assert_eq!(echo["headers"]["host"][0], "kyuyo.internal");
+    // Its absolute redirects to its own name come back under the prefix.
+    let resp = get("/kyuyo/abs/_login_done").await.unwrap();
+    assert_eq!(resp.headers()[LOCATION], "/kyuyo/menu/top");
+}
