@@ -1,7 +1,7 @@
 //! The access decision for a proxied request, as a value: forward, send to login, or deny.
 //!
 //! Pingora's `request_filter` returns a bare `bool`; this module decides with an enum and
-//! `proxy.rs` turns the enum into Pingora calls in one place.
+//! `proxy/` turns the enum into Pingora calls in one place.
 
 use std::sync::Arc;
 

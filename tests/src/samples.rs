@@ -19,7 +19,18 @@ pub struct LegacySso {
 impl LegacySso {
     /// Start `yakuba-legacy-sso --style STYLE --name NAME ARGS…` on a free loopback port.
     pub fn start(style: &str, name: &str, args: &[&str]) -> anyhow::Result<LegacySso> {
-        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+        LegacySso::start_on(free_port()?, style, name, args)
+    }
+
+    /// The same on a port chosen beforehand (for a system the gateway's configuration must
+    /// name before the system can start).
+    pub fn start_on(
+        port: u16,
+        style: &str,
+        name: &str,
+        args: &[&str],
+    ) -> anyhow::Result<LegacySso> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let logs = tempfile::Builder::new()
             .prefix("yakuba-legacy-sso-")
             .tempdir()?;

@@ -1,7 +1,8 @@
 //! Requests the gateway answers itself: login and logout (`login.rs`), the administrators'
-//! session page (`admin.rs`), its stylesheet and health checks.
+//! session page (`admin.rs`), logins through OpenID providers (`oidc.rs`), the credential
+//! vault (`vault.rs`) and form-login replay (`replay.rs`), its stylesheet and health checks.
 //!
-//! Framework-free: `proxy.rs` reads the Pingora session into an [`Incoming`] and writes the
+//! Framework-free: `proxy/` reads the Pingora session into an [`Incoming`] and writes the
 //! [`Reply`] back.
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ use crate::state::GatewayState;
 mod admin;
 mod login;
 mod oidc;
+mod replay;
 mod vault;
 
 /// Largest form body accepted by the login and logout endpoints.

@@ -8,8 +8,6 @@
 //!
 //! Every change and every use of stored credentials is audited (never the secret).
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use sso::SafeReturnPath;
 use sso::session::secrets_equal;
@@ -63,7 +61,9 @@ pub(super) async fn serve(
         (_, _, [id, ..]) => match vault_route(state, id, &session, lang) {
             Err(reply) => *reply,
             Ok(route) => match (sso, method, &parts[1..]) {
-                (true, "GET", ["login"]) => replay(state, req, lang, &session, route).await,
+                (true, "GET", ["login"]) => {
+                    super::replay::replay(state, req, lang, &session, route).await
+                }
                 (true, "GET", ["logged-out"]) => logged_out(lang, &session, route),
                 (false, "GET", []) => enrol_page(state, req, lang, &session, route).await,
                 (false, "POST", []) => enrol(state, req, lang, &session, route, body).await,
@@ -80,7 +80,7 @@ pub(super) async fn serve(
     reply
 }
 
-fn not_found(lang: Lang) -> Reply {
+pub(super) fn not_found(lang: Lang) -> Reply {
     let t = lang.texts();
     Reply::html(
         404,
@@ -127,14 +127,14 @@ fn vault_route<'s>(
     Ok(route)
 }
 
-fn system_name(route: &Route, lang: Lang) -> &str {
+pub(super) fn system_name(route: &Route, lang: Lang) -> &str {
     match lang {
         Lang::Ja => &route.name,
         Lang::En => &route.name_en,
     }
 }
 
-fn audit(
+pub(super) fn audit(
     state: &GatewayState,
     req: &Incoming,
     session: &LiveSession,
@@ -168,7 +168,7 @@ fn after_enrolment(route: &Route, return_to: &str) -> String {
     }
 }
 
-fn return_of(value: Option<&str>, route: &Route) -> String {
+pub(super) fn return_of(value: Option<&str>, route: &Route) -> String {
     SafeReturnPath::parse(value.unwrap_or_default())
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| route.href_path())
@@ -249,18 +249,35 @@ fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn csrf_ok(req: &Incoming, session: &LiveSession, fields: &[(String, String)]) -> bool {
-    !req.cross_site && secrets_equal(&session.csrf, field(fields, "csrf").unwrap_or_default())
-}
-
-fn csrf_refused(lang: Lang) -> Reply {
+/// The fields of a form posted from one of the user's own pages, or the refusal (audited) of
+/// one that carries no valid CSRF token or came from another site.
+fn posted_form(
+    state: &GatewayState,
+    req: &Incoming,
+    lang: Lang,
+    session: &LiveSession,
+    route: &Route,
+    body: Option<&Bytes>,
+) -> Result<Vec<(String, String)>, Box<Reply>> {
+    let fields = form_fields(body);
+    if !req.cross_site && secrets_equal(&session.csrf, field(&fields, "csrf").unwrap_or_default()) {
+        return Ok(fields);
+    }
+    audit(
+        state,
+        req,
+        session,
+        route,
+        Decision::Failure,
+        "csrf_mismatch",
+    );
     let t = lang.texts();
-    Reply::html(
+    Err(Box::new(Reply::html(
         403,
         pages::message(lang, t.form_expired, t.form_invalid, None),
         Decision::Deny,
         "csrf_mismatch",
-    )
+    )))
 }
 
 /// Why entered credentials cannot be used for `route`, if they cannot.
@@ -293,18 +310,10 @@ async fn enrol(
     route: &Route,
     body: Option<Bytes>,
 ) -> Reply {
-    let fields = form_fields(body.as_ref());
-    if !csrf_ok(req, session, &fields) {
-        audit(
-            state,
-            req,
-            session,
-            route,
-            Decision::Failure,
-            "csrf_mismatch",
-        );
-        return csrf_refused(lang);
-    }
+    let fields = match posted_form(state, req, lang, session, route, body.as_ref()) {
+        Ok(fields) => fields,
+        Err(reply) => return *reply,
+    };
     let return_to = return_of(field(&fields, "return"), route);
     let login = field(&fields, "login")
         .unwrap_or_default()
@@ -358,17 +367,8 @@ async fn remove(
     route: &Route,
     body: Option<Bytes>,
 ) -> Reply {
-    let fields = form_fields(body.as_ref());
-    if !csrf_ok(req, session, &fields) {
-        audit(
-            state,
-            req,
-            session,
-            route,
-            Decision::Failure,
-            "csrf_mismatch",
-        );
-        return csrf_refused(lang);
+    if let Err(reply) = posted_form(state, req, lang, session, route, body.as_ref()) {
+        return *reply;
     }
     if let Err(e) = state.vault.remove(&session.identity.user, &route.id).await {
         tracing::error!(error = %e, route = %route.id, "cannot remove credentials");
@@ -432,170 +432,6 @@ fn logged_out(lang: Lang, session: &LiveSession, route: &Route) -> Reply {
         csrf: &session.csrf,
     });
     Reply::html(200, html, Decision::Served, "legacy_logged_out")
-}
-
-fn replay_error(lang: Lang, route: &Route, body: &str, status: u16, reason: &'static str) -> Reply {
-    let title = format!(
-        "{} {}",
-        system_name(route, lang),
-        lang.texts().unavailable_title
-    );
-    Reply::html(
-        status,
-        pages::message(lang, &title, body, None),
-        Decision::Deny,
-        reason,
-    )
-}
-
-/// Log into `route`'s form with the user's stored credentials and send the browser on with
-/// the system's cookies; send the user to enrol when nothing is stored or the system
-/// refuses what is.
-async fn replay(
-    state: &GatewayState,
-    req: &Incoming,
-    lang: Lang,
-    session: &Arc<LiveSession>,
-    route: &Route,
-) -> Reply {
-    let t = lang.texts();
-    let Some(form) = &route.form_login else {
-        return not_found(lang);
-    };
-    let return_to = return_of(
-        query_param(req.query.as_deref(), "return").as_deref(),
-        route,
-    );
-    let user = &session.identity.user;
-    let credential = match state.vault.get(user, &route.id).await {
-        Ok(Some(credential)) => credential,
-        Ok(None) => {
-            return Reply::redirect(
-                302,
-                legacy::enrol_location(&route.id, &return_to, false),
-                Decision::Allow,
-                "vault_enrolment_needed",
-            );
-        }
-        Err(e) => {
-            tracing::error!(error = %e, route = %route.id, "credential vault failed");
-            return Reply::store_unavailable(lang);
-        }
-    };
-    if !state.replays.allow(session.key.as_str(), &route.id) {
-        audit(
-            state,
-            req,
-            session,
-            route,
-            Decision::Failure,
-            "form_login_loop",
-        );
-        return replay_error(lang, route, t.replay_loop, 508, "form_login_loop");
-    }
-    let upstream = state
-        .routes
-        .index_of(&route.id)
-        .and_then(|idx| state.balancers[idx.0].select(b"", 256))
-        .and_then(|backend| backend.addr.as_inet().copied());
-    let Some(upstream) = upstream else {
-        audit(
-            state,
-            req,
-            session,
-            route,
-            Decision::Failure,
-            "upstream_failed",
-        );
-        return replay_error(lang, route, t.unavailable_body, 502, "upstream_failed");
-    };
-    let Ok(origin) = url::Url::parse(&format!("http://{upstream}/")) else {
-        return replay_error(lang, route, t.unavailable_body, 502, "upstream_failed");
-    };
-    let mut extra = vec![("x-forwarded-proto".to_owned(), "https".to_owned())];
-    if let Some(host) = &route.upstream_host {
-        extra.push(("host".to_owned(), host.clone()));
-    }
-    if let Some(client) = req.client {
-        extra.push(("x-forwarded-for".to_owned(), client.to_string()));
-    }
-    let outcome = sso::form_login::replay(
-        &state.legacy_client,
-        &origin,
-        &form.settings,
-        &credential.login,
-        &credential.password,
-        &extra,
-    )
-    .await;
-    drop(credential);
-    match outcome {
-        Ok(sso::form_login::ReplayOutcome::LoggedIn {
-            set_cookies,
-            location,
-        }) => {
-            audit(
-                state,
-                req,
-                session,
-                route,
-                Decision::Success,
-                "form_login_replayed",
-            );
-            state.replays.succeeded(session.key.as_str(), &route.id);
-            let mount = |value: &str| {
-                if route.strip_prefix {
-                    crate::mount::location(&route.prefix, value, &[&upstream.to_string()])
-                } else {
-                    value.to_owned()
-                }
-            };
-            // Go where the user was going; failing that, where the system sends a new login.
-            let asked = query_param(req.query.as_deref(), "return").is_some();
-            let target = match location {
-                Some(location) if !asked => SafeReturnPath::parse(&mount(&location))
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or(return_to),
-                _ => return_to,
-            };
-            let mut reply = Reply::redirect(302, target, Decision::Allow, "form_login_replayed");
-            for cookie in set_cookies {
-                if let Some(cookie) = crate::response::upstream_cookie(route, &cookie) {
-                    reply.headers.push(("set-cookie", cookie));
-                }
-            }
-            reply
-        }
-        Ok(sso::form_login::ReplayOutcome::Rejected) => {
-            audit(
-                state,
-                req,
-                session,
-                route,
-                Decision::Failure,
-                "form_login_refused",
-            );
-            state.vault.forget_cached(user, &route.id);
-            Reply::redirect(
-                302,
-                legacy::enrol_location(&route.id, &return_to, true),
-                Decision::Allow,
-                "form_login_refused",
-            )
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, route = %route.id, "form login failed");
-            audit(
-                state,
-                req,
-                session,
-                route,
-                Decision::Failure,
-                "form_login_error",
-            );
-            replay_error(lang, route, t.replay_failed, 502, "form_login_error")
-        }
-    }
 }
 
 #[cfg(test)]

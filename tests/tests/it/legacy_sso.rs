@@ -166,16 +166,12 @@ audience = "not-keiyaku"
     .unwrap();
     let ca = sys.data_dir().join("tls/cert.pem");
     let jwks = format!("https://127.0.0.1:{https_port}/.yakuba/jwks.json");
-    let mut cmd = std::process::Command::new(harness::binaries::path("yakuba-legacy-sso").unwrap());
-    cmd.args(["--style", "jwt", "--name", "契約管理", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--jwks-url", &jwks, "--audience", "keiyaku", "--ca"])
-        .arg(&ca);
-    let logs = tempfile::tempdir().unwrap();
-    let _jwt = harness::process::ChildGuard::spawn(cmd, "jwt", logs.path()).unwrap();
-    harness::process::wait_for_tcp(
-        format!("127.0.0.1:{port}").parse().unwrap(),
-        std::time::Duration::from_secs(30),
+    let ca = ca.to_str().unwrap();
+    let _jwt = LegacySso::start_on(
+        port,
+        "jwt",
+        "契約管理",
+        &["--jwks-url", &jwks, "--audience", "keiyaku", "--ca", ca],
     )
     .unwrap();
 

@@ -1,5 +1,6 @@
 //! The one `impl ProxyHttp`: read the request, let the decision modules decide, and turn
-//! the decision into Pingora calls in exactly one place ([`Proxy::apply`]).
+//! the decision into Pingora calls in exactly one place ([`Proxy::apply`], in `reply.rs`). Routes
+//! whose users log in with their own credentials get their extra phases in `legacy.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +24,11 @@ use crate::request::{cookie, header_str, host_of};
 use crate::routing::{RequestPath, RouteIdx};
 use crate::sessions::{LiveSession, Lookup, now};
 use crate::state::GatewayState;
+
+mod legacy;
+mod reply;
+use legacy::LegacyCtx;
+use reply::read_body;
 
 /// Largest total size of request headers accepted.
 const MAX_HEADER_BYTES: usize = 32 * 1024;
@@ -59,22 +65,6 @@ pub struct Ctx {
     credential: Option<&'static str>,
     /// On a route whose users log in with credentials from the vault.
     legacy: Option<Box<LegacyCtx>>,
-}
-
-/// What a request on a route with vault credentials needs in later phases.
-struct LegacyCtx {
-    /// Canonical path at the gateway.
-    path: String,
-    /// Where the browser was going (a safe same-origin path).
-    return_to: String,
-    /// A browser navigation.
-    navigation: bool,
-    /// `Authorization` for HTTP Basic.
-    basic: Option<http::HeaderValue>,
-    /// The response was replaced by a redirect: drop the upstream's body.
-    drop_body: bool,
-    /// The body is held back to look for the login page.
-    sniff: Option<crate::legacy::Sniff>,
 }
 
 /// The HTTPS proxy.
@@ -308,224 +298,6 @@ impl Proxy {
             }
         }
     }
-
-    /// A request allowed onto a route whose users need their own credentials (HTTP Basic or
-    /// a login form): send them to enrol when they have none, to the replay when they ask for
-    /// the login page, otherwise forward with what the later phases need.
-    async fn legacy_step(
-        &self,
-        ctx: &mut Ctx,
-        route: &crate::routing::Route,
-        live: &LiveSession,
-        request: &access::Request<'_>,
-    ) -> Step {
-        let return_to = sso::SafeReturnPath::parse_or_root(Some(request.target))
-            .as_str()
-            .to_owned();
-        let mut legacy = LegacyCtx {
-            path: request.path.to_owned(),
-            return_to,
-            navigation: request.navigation,
-            basic: None,
-            drop_body: false,
-            sniff: None,
-        };
-        if let Some(form) = &route.form_login {
-            if crate::legacy::on_request(form, request.method, request.path) {
-                return Step::Reply(Reply::redirect(
-                    302,
-                    crate::legacy::replay_location(&route.id, &route.href_path()),
-                    Decision::Allow,
-                    "form_login_page",
-                ));
-            }
-        } else {
-            match self.state.vault.get(&live.identity.user, &route.id).await {
-                Ok(Some(credential)) => {
-                    legacy.basic = crate::legacy::basic_authorization(&credential);
-                    ctx.credential = Some("vault");
-                }
-                Ok(None) if request.navigation => {
-                    return Step::Reply(Reply::redirect(
-                        302,
-                        crate::legacy::enrol_location(&route.id, &legacy.return_to, false),
-                        Decision::Allow,
-                        "vault_enrolment_needed",
-                    ));
-                }
-                Ok(None) => {
-                    return Step::Reply(Reply {
-                        headers: vec![
-                            ("content-type", "application/json".to_owned()),
-                            ("cache-control", "no-store".to_owned()),
-                        ],
-                        body: Bytes::from(format!(
-                            "{{\"error\":\"credentials_required\",\"enrol\":\"{}/{}\"}}\n",
-                            crate::legacy::VAULT_PREFIX,
-                            route.id
-                        )),
-                        ..Reply::text(401, "", Decision::Deny, "vault_enrolment_needed")
-                    });
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, route = %route.id, "credential vault failed");
-                    return Step::Reply(Reply::store_unavailable(Lang::Ja));
-                }
-            }
-        }
-        ctx.legacy = Some(Box::new(legacy));
-        Step::Forward
-    }
-
-    /// An upstream response on a route with vault credentials: recognise the system's login
-    /// page, its own logout and refused Basic credentials (see `legacy.rs`).
-    fn legacy_response(
-        &self,
-        resp: &mut ResponseHeader,
-        route: &crate::routing::Route,
-        ctx: &mut Ctx,
-    ) -> Result<()> {
-        use crate::legacy::{Intercept, ResponseFacts};
-        let Some(legacy) = ctx.legacy.as_mut() else {
-            return Ok(());
-        };
-        let header = |name: &str| resp.headers.get(name).and_then(|v| v.to_str().ok());
-        let facts = ResponseFacts {
-            status: resp.status.as_u16(),
-            location: header("location"),
-            content_type: header("content-type"),
-            content_encoding: header("content-encoding"),
-            path: &legacy.path,
-            navigation: legacy.navigation,
-        };
-        let redirect_to = match crate::legacy::on_response(route, &facts) {
-            Intercept::Pass => None,
-            Intercept::LoggedOut => {
-                ctx.reason = "legacy_logout";
-                Some(crate::legacy::logged_out_location(&route.id))
-            }
-            Intercept::ToLogin => {
-                ctx.reason = "form_login_redirect";
-                let target = if legacy.navigation {
-                    legacy.return_to.clone()
-                } else {
-                    route.href_path()
-                };
-                Some(crate::legacy::replay_location(&route.id, &target))
-            }
-            Intercept::Sniff => {
-                let coding = header("content-encoding").map(str::to_owned);
-                legacy.sniff = Some(crate::legacy::Sniff::new(coding.as_deref()));
-                resp.remove_header("content-length");
-                resp.insert_header("transfer-encoding", "chunked")?;
-                None
-            }
-            Intercept::BasicRefused => {
-                let user = ctx.user.clone().unwrap_or_default();
-                self.state.vault.forget_cached(&user, &route.id);
-                self.state.audit.record(&Record {
-                    client: ctx.client.map(|a| a.ip().to_string()),
-                    user: ctx.user.clone(),
-                    session: ctx.session_key.clone(),
-                    route: Some(route.id.clone()),
-                    ..Record::new(Kind::Vault, Decision::Failure, "vault_credentials_refused")
-                });
-                if legacy.navigation {
-                    ctx.reason = "vault_credentials_refused";
-                    Some(crate::legacy::enrol_location(
-                        &route.id,
-                        &legacy.return_to,
-                        true,
-                    ))
-                } else {
-                    // No browser dialog for the system's realm: the gateway owns the login.
-                    resp.remove_header("www-authenticate");
-                    None
-                }
-            }
-        };
-        if let Some(location) = redirect_to {
-            resp.set_status(302)?;
-            for name in [
-                "content-length",
-                "content-type",
-                "content-encoding",
-                "transfer-encoding",
-                "www-authenticate",
-            ] {
-                resp.remove_header(name);
-            }
-            resp.insert_header("location", location)?;
-            resp.insert_header("content-length", "0")?;
-            resp.insert_header("cache-control", "no-store")?;
-            legacy.drop_body = true;
-        }
-        Ok(())
-    }
-
-    /// The one place a decision becomes Pingora calls.
-    async fn apply(&self, session: &mut Session, ctx: &mut Ctx, step: Step) -> Result<bool> {
-        match step {
-            Step::Forward => Ok(false),
-            Step::Reply(reply) => {
-                ctx.decision = reply.decision;
-                ctx.reason = reply.reason;
-                if reply.user.is_some() {
-                    ctx.user = reply.user.clone();
-                }
-                if let Some(key) = &reply.session {
-                    ctx.session_key = Some(key.as_str().to_owned());
-                }
-                let mut resp = ResponseHeader::build(reply.status, Some(reply.headers.len() + 4))?;
-                for (name, value) in &reply.headers {
-                    resp.append_header(*name, value.as_str())?;
-                }
-                for (name, value) in crate::response::SECURITY_HEADERS {
-                    resp.insert_header(name, value)?;
-                }
-                resp.insert_header("x-frame-options", "DENY")?;
-                resp.insert_header("content-length", reply.body.len().to_string())?;
-                let head_only = session.req_header().method == http::Method::HEAD;
-                let no_body = reply.body.is_empty() || head_only;
-                session
-                    .write_response_header(Box::new(resp), no_body)
-                    .await?;
-                if !no_body {
-                    session.write_response_body(Some(reply.body), true).await?;
-                }
-                Ok(true)
-            }
-        }
-    }
-}
-
-/// Read a request body of at most `limit` bytes, or the reply that refuses it.
-async fn read_body(session: &mut Session, limit: usize) -> std::result::Result<Bytes, Reply> {
-    let mut body = Vec::new();
-    loop {
-        match session.read_request_body().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
-                    return Err(Reply::text(
-                        413,
-                        "request body too large\n",
-                        Decision::Deny,
-                        "body_too_large",
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(Bytes::from(body)),
-            Err(_) => {
-                return Err(Reply::text(
-                    400,
-                    "unreadable request body\n",
-                    Decision::Deny,
-                    "body_unreadable",
-                ));
-            }
-        }
-    }
 }
 
 #[async_trait]
@@ -720,31 +492,8 @@ impl ProxyHttp for Proxy {
         end_of_stream: bool,
         ctx: &mut Ctx,
     ) -> Result<Option<Duration>> {
-        let Some(legacy) = ctx.legacy.as_mut() else {
-            return Ok(None);
-        };
-        if legacy.drop_body {
-            *body = None;
-            return Ok(None);
-        }
-        let Some(sniff) = legacy.sniff.as_mut() else {
-            return Ok(None);
-        };
-        let Some(route) = ctx.route.map(|r| self.state.routes.get(r)) else {
-            return Ok(None);
-        };
-        let Some(form) = &route.form_login else {
-            return Ok(None);
-        };
-        use crate::legacy::Sniffed;
-        match sniff.push(body.as_ref(), end_of_stream, form) {
-            Sniffed::Holding => *body = None,
-            Sniffed::Pass(bytes) => *body = (!bytes.is_empty()).then_some(bytes),
-            Sniffed::LoginPage => {
-                ctx.reason = "form_login_page";
-                let location = crate::legacy::replay_location(&route.id, &legacy.return_to);
-                *body = Some(sniff.replacement(&location));
-            }
+        if ctx.legacy.is_some() {
+            self.legacy_body(body, end_of_stream, ctx);
         }
         Ok(None)
     }
