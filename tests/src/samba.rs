@@ -157,13 +157,21 @@ impl SambaDc {
 
     /// Apply an LDIF change to the DC's database with `ldbmodify`.
     pub fn modify(&self, ldif: &str) -> anyhow::Result<()> {
-        let path = self.root.join("change.ldif");
+        // One file per change: tests in the same binary change the directory concurrently, and a
+        // shared file would let one test's LDIF be applied in place of another's.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = self
+            .root
+            .join(format!("change-{}-{n}.ldif", std::process::id()));
         fs::write(&path, ldif)?;
-        run(Command::new("ldbmodify")
+        let outcome = run(Command::new("ldbmodify")
             .arg("-H")
             .arg(sam_ldb(&self.root))
             .arg(&path))
-        .map(|_| ())
+        .map(|_| ());
+        let _ = fs::remove_file(&path);
+        outcome
     }
 }
 
