@@ -208,7 +208,7 @@ fn start() -> anyhow::Result<SambaDc> {
     for tool in ["samba", "samba-tool", "ldbmodify"] {
         if which(tool).is_none() {
             bail!(
-                "`{tool}` is missing: install the Debian packages `samba samba-ad-dc ldb-tools` \
+                "`{tool}` is missing: install the Debian packages `samba samba-ad-dc samba-ad-provision ldb-tools` \
                  (scripts/test.sh does)"
             );
         }
