@@ -10,6 +10,15 @@ pub enum AppError {
     /// Nothing lives at the requested path.
     #[error("not found")]
     NotFound,
+    /// The signed-in user is not in the organisation tables, or has retired.
+    #[error("not current staff")]
+    NotStaff,
+    /// The user may not do this (not their booking, not in their administrator scope, ...).
+    #[error("forbidden")]
+    Forbidden,
+    /// A form came back without the session's CSRF token: a forged or stale post.
+    #[error("form without a valid CSRF token")]
+    Csrf,
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -25,6 +34,8 @@ pub enum Severity {
     Unauthenticated,
     /// The user asked for something that does not exist (HTTP 404).
     NotFound,
+    /// The user may not do what they asked, or the form was forged or stale (HTTP 403).
+    Forbidden,
     /// Our fault; logged with its details (HTTP 500).
     Internal,
 }
@@ -35,12 +46,23 @@ impl AppError {
         match self {
             AppError::Unauthenticated => Severity::Unauthenticated,
             AppError::NotFound => Severity::NotFound,
+            AppError::Forbidden | AppError::Csrf | AppError::NotStaff => Severity::Forbidden,
             AppError::Database(_) | AppError::Render(_) => Severity::Internal,
         }
     }
 
     /// What the user is told: Japanese first, then English; never internals.
     pub fn public_message(&self) -> &'static str {
+        if let AppError::Csrf = self {
+            return "フォームの有効期限が切れたか、正しくない送信です。\
+                    ページを再読み込みしてからもう一度操作してください。\n\
+                    The form has expired or was not sent from this site. \
+                    Reload the page and try again.\n";
+        }
+        if let AppError::NotStaff = self {
+            return "職員として登録されていないか、退職済みのため利用できません。\n\
+                    You are not registered as current staff of the city.\n";
+        }
         match self.severity() {
             Severity::Unauthenticated => {
                 "認証が必要です。Yakuba にはゲートウェイからログインしてアクセスしてください。\n\
@@ -48,6 +70,9 @@ impl AppError {
             }
             Severity::NotFound => {
                 "ページが見つかりません。\nThe page you asked for does not exist.\n"
+            }
+            Severity::Forbidden => {
+                "この操作を行う権限がありません。\nYou are not allowed to do this.\n"
             }
             Severity::Internal => {
                 "システムエラーが発生しました。しばらくしてからもう一度お試しください。\
@@ -78,5 +103,9 @@ mod tests {
         );
         assert_eq!(AppError::NotFound.severity(), Severity::NotFound);
         assert!(AppError::Unauthenticated.public_message().contains("認証"));
+        assert_eq!(AppError::Forbidden.severity(), Severity::Forbidden);
+        assert_eq!(AppError::Csrf.severity(), Severity::Forbidden);
+        assert!(AppError::Forbidden.public_message().contains("権限"));
+        assert!(AppError::Csrf.public_message().contains("再読み込み"));
     }
 }

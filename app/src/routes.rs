@@ -6,7 +6,7 @@ use std::future::Future;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{Form, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, REFERRER_POLICY, SET_COOKIE,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -17,14 +17,16 @@ use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use sso::Claims;
 use tokio::net::TcpListener;
 use tracing::{debug, error, warn};
 
 use crate::error::{AppError, Severity};
 use crate::i18n::Lang;
+use crate::org::model::{Employment, Staff};
 use crate::state::AppState;
-use crate::{portal, store};
+use crate::{org, portal, store};
 
 /// The stylesheet, compiled in so the app needs no asset directory and nothing from outside.
 const STYLESHEET: &str = include_str!("../static/app.css");
@@ -86,6 +88,107 @@ impl FromRequestParts<AppState> for CurrentUser {
                 // The error names the failed check, never the token.
                 debug!(path, %error, "identity assertion rejected");
                 Err(AppError::Unauthenticated)
+            }
+        }
+    }
+}
+
+/// A form that carries the session's CSRF token in its `csrf` field.
+pub trait CsrfToken {
+    /// The token the form came back with.
+    fn csrf_token(&self) -> &str;
+}
+
+/// A form posted by the signed-in user, accepted only when it carries the session's CSRF
+/// token (from the assertion's `csrf` claim, which every page puts in a hidden `csrf` field).
+///
+/// Taking the form through this extractor is how every `POST` handler checks CSRF: there is
+/// no other way to read the body, so a handler cannot forget the check. A body that is not a
+/// form of `T` at all is refused the same way, since our own pages never send one.
+#[derive(Debug)]
+pub struct CsrfForm<T> {
+    /// Who posted it.
+    pub user: CurrentUser,
+    /// The form's fields.
+    pub form: T,
+}
+
+impl<T> FromRequest<AppState> for CsrfForm<T>
+where
+    T: DeserializeOwned + CsrfToken + Send,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = request.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let path = parts.uri.path().to_owned();
+        let request = Request::from_parts(parts, body);
+        let Form(form) = Form::<T>::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                debug!(path, %rejection, "unreadable form");
+                AppError::Csrf
+            })?;
+        if !same_token(form.csrf_token(), &user.claims.csrf) {
+            warn!(path, user = %user.claims.sub, "form refused: CSRF token does not match");
+            return Err(AppError::Csrf);
+        }
+        Ok(CsrfForm { user, form })
+    }
+}
+
+/// Compares two tokens in time that depends only on their length; an empty token never
+/// matches.
+fn same_token(sent: &str, expected: &str) -> bool {
+    !expected.is_empty()
+        && sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The signed-in user as a current member of staff: the assertion verified, and the
+/// organisation tables knowing the login as someone who has not retired.
+///
+/// Every groupware page extracts this rather than [`CurrentUser`]: retired staff stay in the
+/// tables for history but are refused here (403), even while the directory still lets them
+/// log in.
+#[derive(Debug, Clone)]
+pub struct CurrentStaff {
+    /// What the gateway asserts about the user and the session.
+    pub claims: Claims,
+    /// The member of staff.
+    pub staff: Staff,
+}
+
+impl FromRequestParts<AppState> for CurrentStaff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        CurrentStaff::of(user, state).await
+    }
+}
+
+impl CurrentStaff {
+    /// `user` as current staff, or [`AppError::NotStaff`]; for handlers that took the user
+    /// from a [`CsrfForm`].
+    pub async fn of(user: CurrentUser, state: &AppState) -> Result<CurrentStaff, AppError> {
+        let CurrentUser { claims } = user;
+        match org::store::find_staff_by_login(&state.pool, &claims.sub).await? {
+            Some(staff) if staff.employment == Employment::Active => {
+                Ok(CurrentStaff { claims, staff })
+            }
+            Some(_) => {
+                debug!(user = %claims.sub, "retired staff refused");
+                Err(AppError::NotStaff)
+            }
+            None => {
+                debug!(user = %claims.sub, "login unknown to the organisation tables");
+                Err(AppError::NotStaff)
             }
         }
     }
@@ -163,6 +266,7 @@ impl IntoResponse for AppError {
         let status = match self.severity() {
             Severity::Unauthenticated => StatusCode::UNAUTHORIZED,
             Severity::NotFound => StatusCode::NOT_FOUND,
+            Severity::Forbidden => StatusCode::FORBIDDEN,
             Severity::Internal => {
                 // The one place internal errors are logged; the user sees only the message.
                 error!(error = %self, "request failed: {self}");
@@ -225,6 +329,15 @@ async fn security_headers(mut response: Response) -> Response {
 mod tests {
     use super::*;
     use crate::i18n::LANG_COOKIE;
+
+    #[test]
+    fn csrf_tokens_match_only_exactly_and_never_when_empty() {
+        assert!(same_token("abc123", "abc123"));
+        assert!(!same_token("abc124", "abc123"));
+        assert!(!same_token("abc12", "abc123"));
+        assert!(!same_token("", ""));
+        assert!(!same_token("abc123 ", "abc123"));
+    }
 
     #[test]
     fn the_language_cookie_is_site_wide_lax_and_secure() {

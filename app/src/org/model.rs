@@ -187,6 +187,298 @@ pub struct LoadCounts {
     pub staff: usize,
 }
 
+/// A department as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    /// Database id.
+    pub id: DepartmentId,
+    /// The city's own code.
+    pub code: String,
+    /// The parent; `None` for a 局.
+    pub parent_id: Option<DepartmentId>,
+    /// The name ("総務課").
+    pub name: String,
+    /// The level in the tree.
+    pub kind: DepartmentKind,
+    /// Position among its siblings, smallest first.
+    pub display_order: i32,
+}
+
+/// `departments` in tree order: every parent followed by its children, siblings by display
+/// order then code. A department whose parent is missing counts as a root.
+pub fn tree_order(departments: Vec<Department>) -> Vec<Department> {
+    use std::collections::HashMap;
+    let known: std::collections::HashSet<DepartmentId> = departments.iter().map(|d| d.id).collect();
+    let mut children: HashMap<Option<DepartmentId>, Vec<Department>> = HashMap::new();
+    for department in departments {
+        let parent = department.parent_id.filter(|p| known.contains(p));
+        children.entry(parent).or_default().push(department);
+    }
+    for siblings in children.values_mut() {
+        siblings.sort_by(|a, b| (a.display_order, &a.code).cmp(&(b.display_order, &b.code)));
+    }
+    let mut out = Vec::with_capacity(known.len());
+    let mut stack: Vec<Department> = children.remove(&None).unwrap_or_default();
+    stack.reverse();
+    while let Some(department) = stack.pop() {
+        if let Some(mut below) = children.remove(&Some(department.id)) {
+            below.reverse();
+            stack.extend(below);
+        }
+        out.push(department);
+    }
+    out
+}
+
+/// A groupware module that has its own function administrators (機能管理者).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Module {
+    /// スケジュール.
+    Schedule,
+    /// 設備予約.
+    Facility,
+    /// 伝言・所在.
+    Whereabouts,
+    /// インフォメーション・電子会議室.
+    Board,
+    /// ワークフロー.
+    Workflow,
+    /// チャット.
+    Chat,
+}
+
+impl Module {
+    /// Every module, in the order the administration page lists them.
+    pub const ALL: [Module; 6] = [
+        Module::Schedule,
+        Module::Facility,
+        Module::Whereabouts,
+        Module::Board,
+        Module::Workflow,
+        Module::Chat,
+    ];
+
+    /// The stable name stored in the database (`function_admins.module`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Module::Schedule => "schedule",
+            Module::Facility => "facility",
+            Module::Whereabouts => "whereabouts",
+            Module::Board => "board",
+            Module::Workflow => "workflow",
+            Module::Chat => "chat",
+        }
+    }
+
+    /// The module stored as `name`, if it is one.
+    pub fn parse(name: &str) -> Option<Module> {
+        Module::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// The module's Japanese name.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Module::Schedule => "スケジュール",
+            Module::Facility => "設備予約",
+            Module::Whereabouts => "伝言・所在",
+            Module::Board => "インフォメーション",
+            Module::Workflow => "ワークフロー",
+            Module::Chat => "チャット",
+        }
+    }
+
+    /// The module's English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Module::Schedule => "Schedule",
+            Module::Facility => "Facility booking",
+            Module::Whereabouts => "Whereabouts and memos",
+            Module::Board => "Information",
+            Module::Workflow => "Workflow",
+            Module::Chat => "Chat",
+        }
+    }
+}
+
+impl fmt::Display for Module {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a function administrator's grant is written down: which departments it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantKind {
+    /// The administrator's own (primary) department and everything under it, following them
+    /// when they are transferred.
+    Own,
+    /// The departments listed with the grant, each with everything under it.
+    Selected,
+    /// The whole city hall.
+    All,
+}
+
+impl GrantKind {
+    /// Every kind, narrowest first.
+    pub const ALL: [GrantKind; 3] = [GrantKind::Own, GrantKind::Selected, GrantKind::All];
+
+    /// The stable name stored in the database (`function_admins.scope`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantKind::Own => "own",
+            GrantKind::Selected => "selected",
+            GrantKind::All => "all",
+        }
+    }
+
+    /// The kind stored as `name`, if it is one.
+    pub fn parse(name: &str) -> Option<GrantKind> {
+        GrantKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Where someone may act as a module's function administrator, resolved to departments.
+///
+/// A scope naming a department always covers the departments under it: a 局's 総務担当
+/// administers every 部, 課 and 係 of the 局.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Not an administrator of the module.
+    Nothing,
+    /// These departments and everything under them.
+    Departments(Vec<DepartmentId>),
+    /// Every department.
+    All,
+}
+
+impl Scope {
+    /// Whether the scope covers `department`, looking up its ancestors in `tree`.
+    pub fn covers(&self, department: DepartmentId, tree: &DepartmentTree) -> bool {
+        match self {
+            Scope::Nothing => false,
+            Scope::All => true,
+            Scope::Departments(roots) => roots.iter().any(|root| tree.is_within(department, *root)),
+        }
+    }
+
+    /// Whether the scope covers anything at all.
+    pub fn is_admin(&self) -> bool {
+        !matches!(self, Scope::Nothing)
+    }
+}
+
+/// The department tree as parent links, for scope checks and for listing sub-departments
+/// without a query per level.
+#[derive(Debug, Clone, Default)]
+pub struct DepartmentTree {
+    parent: std::collections::HashMap<DepartmentId, Option<DepartmentId>>,
+}
+
+impl DepartmentTree {
+    /// The tree of `(department, parent)` links.
+    pub fn new(links: impl IntoIterator<Item = (DepartmentId, Option<DepartmentId>)>) -> Self {
+        DepartmentTree {
+            parent: links.into_iter().collect(),
+        }
+    }
+
+    /// Whether `department` is `ancestor` or lies under it. Unknown departments lie nowhere;
+    /// a parent cycle (a corrupted tree) is followed at most [`MAX_TREE_DEPTH`] steps.
+    pub fn is_within(&self, department: DepartmentId, ancestor: DepartmentId) -> bool {
+        let mut current = Some(department);
+        for _ in 0..MAX_TREE_DEPTH {
+            match current {
+                Some(id) if id == ancestor => return self.parent.contains_key(&id),
+                Some(id) => current = self.parent.get(&id).copied().flatten(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `root` and every department under it.
+    pub fn subtree(&self, root: DepartmentId) -> Vec<DepartmentId> {
+        let mut ids: Vec<DepartmentId> = self
+            .parent
+            .keys()
+            .copied()
+            .filter(|id| self.is_within(*id, root))
+            .collect();
+        ids.sort_by_key(|id| id.0);
+        ids
+    }
+
+    /// How many departments the tree holds.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Whether the tree holds no department.
+    pub fn is_empty(&self) -> bool {
+        self.parent.is_empty()
+    }
+}
+
+/// The deepest tree [`DepartmentTree`] follows; real trees have four levels.
+pub const MAX_TREE_DEPTH: usize = 32;
+
+/// A role a member of staff holds beyond their post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// システム管理者: manages the organisation and grants function administrators; counts as
+    /// a function administrator of every module over the whole city hall.
+    SystemAdmin,
+}
+
+impl Role {
+    /// The stable name stored in the database (`staff_roles.role`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+        }
+    }
+
+    /// The role stored as `name`, if it is one.
+    pub fn parse(name: &str) -> Option<Role> {
+        (name == "system_admin").then_some(Role::SystemAdmin)
+    }
+}
+
+/// A concurrent post (兼務): a second department someone also works in, with their title there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// The department.
+    pub department_id: DepartmentId,
+    /// The title held there ("課長（兼務）" is shown from this and the department).
+    pub position: String,
+}
+
+/// How senior a job title is, for ordering people in a department (smallest first): heads
+/// first, then deputies, then staff, and titles the city does not use last.
+pub fn position_rank(position: &str) -> u8 {
+    const ORDER: [&str; 14] = [
+        "局長",
+        "副局長",
+        "部長",
+        "担当部長",
+        "副部長",
+        "課長",
+        "担当課長",
+        "課長補佐",
+        "係長",
+        "主査",
+        "主任",
+        "主事",
+        "技師",
+        "会計年度任用職員",
+    ];
+    ORDER
+        .iter()
+        .position(|title| *title == position)
+        .and_then(|rank| u8::try_from(rank).ok())
+        .unwrap_or(u8::MAX)
+}
+
 /// Department names of a path root first, joined for display ("総務局 › 総務部 › 総務課").
 pub fn join_path(names: &[String]) -> String {
     names.join(" › ")
@@ -224,5 +516,110 @@ mod tests {
         let path = ["総務局", "総務部", "総務課"].map(String::from);
         assert_eq!(join_path(&path), "総務局 › 総務部 › 総務課");
         assert_eq!(join_path(&[]), "");
+    }
+
+    fn tree() -> DepartmentTree {
+        // 1 局 ─ 2 部 ─ 3 課 ─ 4 係; 5 another 局.
+        DepartmentTree::new([
+            (DepartmentId(1), None),
+            (DepartmentId(2), Some(DepartmentId(1))),
+            (DepartmentId(3), Some(DepartmentId(2))),
+            (DepartmentId(4), Some(DepartmentId(3))),
+            (DepartmentId(5), None),
+        ])
+    }
+
+    #[test]
+    fn a_scope_covers_its_departments_and_everything_under_them() {
+        let tree = tree();
+        let bu = Scope::Departments(vec![DepartmentId(2)]);
+        let table = [
+            (1, false),
+            (2, true),
+            (3, true),
+            (4, true),
+            (5, false),
+            (99, false),
+        ];
+        for (department, covered) in table {
+            assert_eq!(
+                bu.covers(DepartmentId(department), &tree),
+                covered,
+                "{department}"
+            );
+        }
+        assert!(Scope::All.covers(DepartmentId(5), &tree));
+        assert!(!Scope::Nothing.covers(DepartmentId(2), &tree));
+        assert!(!Scope::Departments(vec![]).covers(DepartmentId(2), &tree));
+        assert!(!Scope::Departments(vec![DepartmentId(99)]).covers(DepartmentId(99), &tree));
+    }
+
+    #[test]
+    fn a_parent_cycle_ends_the_walk_instead_of_looping() {
+        let tree = DepartmentTree::new([
+            (DepartmentId(1), Some(DepartmentId(2))),
+            (DepartmentId(2), Some(DepartmentId(1))),
+        ]);
+        assert!(!tree.is_within(DepartmentId(1), DepartmentId(3)));
+        assert!(tree.is_within(DepartmentId(1), DepartmentId(2)));
+    }
+
+    #[test]
+    fn subtrees_list_the_root_and_its_descendants() {
+        let ids: Vec<i64> = tree()
+            .subtree(DepartmentId(2))
+            .iter()
+            .map(|d| d.0)
+            .collect();
+        assert_eq!(ids, [2, 3, 4]);
+        assert!(tree().subtree(DepartmentId(42)).is_empty());
+    }
+
+    #[test]
+    fn modules_grants_and_roles_round_trip_through_their_stored_names() {
+        for module in Module::ALL {
+            assert_eq!(Module::parse(module.as_str()), Some(module));
+        }
+        for kind in GrantKind::ALL {
+            assert_eq!(GrantKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(
+            Role::parse(Role::SystemAdmin.as_str()),
+            Some(Role::SystemAdmin)
+        );
+        assert_eq!(Module::parse("Schedule"), None);
+        assert_eq!(GrantKind::parse(""), None);
+    }
+
+    #[test]
+    fn heads_come_before_their_staff() {
+        assert!(position_rank("課長") < position_rank("係長"));
+        assert!(position_rank("係長") < position_rank("主事"));
+        assert_eq!(position_rank("名誉職"), u8::MAX);
+    }
+
+    fn dept(id: i64, parent: Option<i64>, order: i32) -> Department {
+        Department {
+            id: DepartmentId(id),
+            code: format!("D{id}"),
+            parent_id: parent.map(DepartmentId),
+            name: format!("{id}"),
+            kind: DepartmentKind::Ka,
+            display_order: order,
+        }
+    }
+
+    #[test]
+    fn tree_order_puts_parents_before_children_and_siblings_by_display_order() {
+        let departments = vec![
+            dept(4, Some(2), 1),
+            dept(3, Some(1), 2),
+            dept(2, Some(1), 1),
+            dept(1, None, 2),
+            dept(5, None, 1),
+            dept(6, Some(99), 1),
+        ];
+        let ids: Vec<i64> = tree_order(departments).iter().map(|d| d.id.0).collect();
+        assert_eq!(ids, [5, 6, 1, 2, 4, 3]);
     }
 }

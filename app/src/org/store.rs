@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 
 use super::model::{
-    City, DepartmentId, Employment, LoadCounts, NewDepartment, NewStaff, Staff, StaffId,
+    City, Department, DepartmentId, DepartmentKind, DepartmentTree, Employment, GrantKind,
+    LoadCounts, Module, NewDepartment, NewStaff, Post, Role, Scope, Staff, StaffId,
 };
 
 /// Rows per multi-row `INSERT`. A staff batch binds 7 × 500 = 3,500 values, well under
@@ -322,6 +323,422 @@ where
     .bind(MAX_DEPTH)
     .fetch_all(db)
     .await
+}
+
+const STAFF_COLUMNS: &str =
+    "id, login, employee_no, name, kana, department_id, position, mail, retired";
+
+/// The member of staff with id `id`, retired or not, if there is one.
+pub async fn find_staff<'e, E>(db: E, id: StaffId) -> Result<Option<Staff>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1");
+    let row = sqlx::query_as::<_, StaffRow>(&sql)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Staff::from))
+}
+
+/// The members of staff with these ids, retired or not, in no particular order; unknown ids
+/// are left out.
+pub async fn find_staff_many(pool: &AnyPool, ids: &[StaffId]) -> Result<Vec<Staff>, sqlx::Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "SELECT {STAFF_COLUMNS} FROM staff WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, StaffRow>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(pool).await?.into_iter().map(Staff::from));
+    }
+    Ok(out)
+}
+
+/// The current members of `department` itself (not of departments under it): those who sit
+/// there and those with a concurrent post there, heads first, then by reading. A concurrent
+/// post's title replaces the primary one.
+pub async fn department_members(
+    pool: &AnyPool,
+    department: DepartmentId,
+) -> Result<Vec<Staff>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {STAFF_COLUMNS} FROM staff WHERE department_id = $1 AND retired = 0 \
+         UNION ALL \
+         SELECT s.id, s.login, s.employee_no, s.name, s.kana, p.department_id, p.position, \
+                s.mail, s.retired \
+         FROM staff_posts p JOIN staff s ON s.id = p.staff_id \
+         WHERE p.department_id = $1 AND s.retired = 0"
+    );
+    let mut staff: Vec<Staff> = sqlx::query_as::<_, StaffRow>(&sql)
+        .bind(department)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(Staff::from)
+        .collect();
+    staff.sort_by(|a, b| {
+        super::model::position_rank(&a.position)
+            .cmp(&super::model::position_rank(&b.position))
+            .then_with(|| a.kana.cmp(&b.kana))
+            .then_with(|| a.id.0.cmp(&b.id.0))
+    });
+    staff.dedup_by_key(|s| s.id);
+    Ok(staff)
+}
+
+#[derive(sqlx::FromRow)]
+struct DepartmentRow {
+    id: i64,
+    code: String,
+    parent_id: Option<i64>,
+    name: String,
+    kind: String,
+    display_order: i32,
+}
+
+impl From<DepartmentRow> for Department {
+    fn from(row: DepartmentRow) -> Department {
+        Department {
+            id: DepartmentId(row.id),
+            code: row.code,
+            parent_id: row.parent_id.map(DepartmentId),
+            name: row.name,
+            // The CHECK constraint allows only the four kinds; a 係 is the safe reading of
+            // anything else, as it grants nothing.
+            kind: DepartmentKind::parse(&row.kind).unwrap_or(DepartmentKind::Kakari),
+            display_order: row.display_order,
+        }
+    }
+}
+
+/// Every department in tree order: each parent before its children, siblings by display
+/// order.
+pub async fn departments(pool: &AnyPool) -> Result<Vec<Department>, sqlx::Error> {
+    let rows: Vec<Department> = sqlx::query_as::<_, DepartmentRow>(
+        "SELECT id, code, parent_id, name, kind, display_order FROM departments",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(Department::from)
+    .collect();
+    Ok(super::model::tree_order(rows))
+}
+
+/// The department with id `id`, if there is one.
+pub async fn find_department<'e, E>(
+    db: E,
+    id: DepartmentId,
+) -> Result<Option<Department>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query_as::<_, DepartmentRow>(
+        "SELECT id, code, parent_id, name, kind, display_order FROM departments WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(Department::from))
+}
+
+/// The whole department tree as parent links.
+pub async fn department_tree<'e, E>(db: E) -> Result<DepartmentTree, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let links: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM departments")
+        .fetch_all(db)
+        .await?;
+    Ok(DepartmentTree::new(links.into_iter().map(
+        |(id, parent)| (DepartmentId(id), parent.map(DepartmentId)),
+    )))
+}
+
+/// The concurrent posts (兼務) of `staff`.
+pub async fn posts_of<'e, E>(db: E, staff: StaffId) -> Result<Vec<Post>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT department_id, position FROM staff_posts WHERE staff_id = $1 \
+         ORDER BY department_id",
+    )
+    .bind(staff)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(department_id, position)| Post {
+            department_id: DepartmentId(department_id),
+            position,
+        })
+        .collect())
+}
+
+/// Replaces the concurrent posts of `staff` with `posts`.
+pub async fn set_posts(
+    conn: &mut AnyConnection,
+    staff: StaffId,
+    posts: &[Post],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM staff_posts WHERE staff_id = $1")
+        .bind(staff)
+        .execute(&mut *conn)
+        .await?;
+    for post in posts {
+        sqlx::query(
+            "INSERT INTO staff_posts (staff_id, department_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(staff)
+        .bind(post.department_id)
+        .bind(post.position.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Gives `staff` the role `role`; giving it twice changes nothing.
+pub async fn grant_role<'e, E>(db: E, staff: StaffId, role: Role) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO staff_roles (staff_id, role) VALUES ($1, $2) \
+         ON CONFLICT (staff_id, role) DO NOTHING",
+    )
+    .bind(staff)
+    .bind(role.as_str())
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Whether `staff` holds `role`.
+pub async fn has_role<'e, E>(db: E, staff: StaffId, role: Role) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM staff_roles WHERE staff_id = $1 AND role = $2")
+            .bind(staff)
+            .bind(role.as_str())
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// A function administrator's grant as written: the kind and, for
+/// [`GrantKind::Selected`], the departments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Own department, selected departments or all.
+    pub kind: GrantKind,
+    /// The departments of a [`GrantKind::Selected`] grant; empty otherwise.
+    pub departments: Vec<DepartmentId>,
+}
+
+/// Makes `staff` a function administrator of `module` with `grant`, replacing any earlier
+/// grant for that module, in one transaction.
+pub async fn grant_function_admin(
+    pool: &AnyPool,
+    staff: StaffId,
+    module: Module,
+    grant: &Grant,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    revoke_on(&mut tx, staff, module).await?;
+    sqlx::query("INSERT INTO function_admins (staff_id, module, scope) VALUES ($1, $2, $3)")
+        .bind(staff)
+        .bind(module.as_str())
+        .bind(grant.kind.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if grant.kind == GrantKind::Selected {
+        for department in &grant.departments {
+            sqlx::query(
+                "INSERT INTO function_admin_departments (staff_id, module, department_id) \
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(staff)
+            .bind(module.as_str())
+            .bind(*department)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
+}
+
+/// Ends the function administration of `staff` for `module`; ending none changes nothing.
+pub async fn revoke_function_admin(
+    pool: &AnyPool,
+    staff: StaffId,
+    module: Module,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    revoke_on(&mut tx, staff, module).await?;
+    tx.commit().await
+}
+
+async fn revoke_on(
+    conn: &mut AnyConnection,
+    staff: StaffId,
+    module: Module,
+) -> Result<(), sqlx::Error> {
+    // Departments first: SQLite enforces the cascade only with foreign keys on, and being
+    // explicit keeps both backends identical.
+    sqlx::query("DELETE FROM function_admin_departments WHERE staff_id = $1 AND module = $2")
+        .bind(staff)
+        .bind(module.as_str())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM function_admins WHERE staff_id = $1 AND module = $2")
+        .bind(staff)
+        .bind(module.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The grant `staff` holds for `module`, as written, if any.
+pub async fn function_admin_grant<'e, E>(
+    db: E,
+    staff: StaffId,
+    module: Module,
+) -> Result<Option<Grant>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any> + Copy,
+{
+    let kind: Option<String> =
+        sqlx::query_scalar("SELECT scope FROM function_admins WHERE staff_id = $1 AND module = $2")
+            .bind(staff)
+            .bind(module.as_str())
+            .fetch_optional(db)
+            .await?;
+    let Some(kind) = kind else {
+        return Ok(None);
+    };
+    // An unknown stored kind grants nothing rather than everything.
+    let Some(kind) = GrantKind::parse(&kind) else {
+        return Ok(None);
+    };
+    let departments: Vec<i64> = if kind == GrantKind::Selected {
+        sqlx::query_scalar(
+            "SELECT department_id FROM function_admin_departments \
+             WHERE staff_id = $1 AND module = $2 ORDER BY department_id",
+        )
+        .bind(staff)
+        .bind(module.as_str())
+        .fetch_all(db)
+        .await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Grant {
+        kind,
+        departments: departments.into_iter().map(DepartmentId).collect(),
+    }))
+}
+
+/// Where `staff` may act as function administrator of `module`: everywhere for a system
+/// administrator, their grant's departments (with everything under them) otherwise, nothing
+/// for retired or unknown staff.
+///
+/// This is the one answer every module checks server-side before an administrative action;
+/// pair it with [`department_tree`] and [`Scope::covers`], or ask [`admin_covers`].
+pub async fn admin_scope(
+    pool: &AnyPool,
+    staff: StaffId,
+    module: Module,
+) -> Result<Scope, sqlx::Error> {
+    let Some(person) = find_staff(pool, staff).await? else {
+        return Ok(Scope::Nothing);
+    };
+    if person.employment == Employment::Retired {
+        return Ok(Scope::Nothing);
+    }
+    if has_role(pool, staff, Role::SystemAdmin).await? {
+        return Ok(Scope::All);
+    }
+    Ok(match function_admin_grant(pool, staff, module).await? {
+        None => Scope::Nothing,
+        Some(Grant {
+            kind: GrantKind::All,
+            ..
+        }) => Scope::All,
+        Some(Grant {
+            kind: GrantKind::Own,
+            ..
+        }) => Scope::Departments(vec![person.department_id]),
+        Some(Grant { departments, .. }) => Scope::Departments(departments),
+    })
+}
+
+/// Whether `staff` is a function administrator of `module` over `department`.
+pub async fn admin_covers(
+    pool: &AnyPool,
+    staff: StaffId,
+    module: Module,
+    department: DepartmentId,
+) -> Result<bool, sqlx::Error> {
+    Ok(match admin_scope(pool, staff, module).await? {
+        Scope::Nothing => false,
+        Scope::All => true,
+        scope => scope.covers(department, &department_tree(pool).await?),
+    })
+}
+
+/// One function administrator as the administration page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionAdmin {
+    /// Who.
+    pub staff: StaffId,
+    /// Their name.
+    pub name: String,
+    /// Which module.
+    pub module: Module,
+    /// Their grant.
+    pub grant: Grant,
+}
+
+/// Every function administrator of every module, by module then name.
+pub async fn function_admins(pool: &AnyPool) -> Result<Vec<FunctionAdmin>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT f.staff_id, s.name, f.module FROM function_admins f \
+         JOIN staff s ON s.id = f.staff_id ORDER BY f.module, s.kana, s.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (staff, name, module) in rows {
+        let Some(module) = Module::parse(&module) else {
+            continue;
+        };
+        if let Some(grant) = function_admin_grant(pool, StaffId(staff), module).await? {
+            out.push(FunctionAdmin {
+                staff: StaffId(staff),
+                name,
+                module,
+                grant,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `$first, $first+1, ...` for `count` placeholders.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
