@@ -10,5 +10,6 @@ pub mod i18n;
 pub mod org;
 pub mod portal;
 pub mod routes;
+pub mod schedule;
 pub mod state;
 pub mod store;

@@ -105,7 +105,7 @@ pub struct City {
 }
 
 /// The database id of a department.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
 #[sqlx(transparent)]
 pub struct DepartmentId(pub i64);
 
@@ -116,7 +116,7 @@ impl fmt::Display for DepartmentId {
 }
 
 /// The database id of a member of staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
 #[sqlx(transparent)]
 pub struct StaffId(pub i64);
 

@@ -1,0 +1,10 @@
+//! The schedule (スケジュール): personal and department calendars, events with participants
+//! from any department, recurring series with exceptions, tentative and private events,
+//! Japanese holidays, the free-slot search and a private iCalendar feed per person.
+//! Facilities are reserved through the facility module; this module only links them.
+
+pub mod form;
+pub mod holidays;
+pub mod model;
+pub mod recurrence;
+pub mod store;
