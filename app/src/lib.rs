@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod error;
+pub mod facility;
 pub mod i18n;
 pub mod org;
 pub mod portal;

@@ -1,0 +1,1 @@
+//! Facility pages (in progress).

@@ -1,0 +1,1 @@
+//! Facility seed data (in progress).

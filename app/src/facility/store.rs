@@ -1,0 +1,843 @@
+//! SQL for facility reservation: categories and facilities, the reservations on a day grid,
+//! and the one way a reservation is written, [`reserve`], which the schedule also calls inside
+//! its own transactions.
+//!
+//! No double booking, on both backends. PostgreSQL holds an exclusion constraint
+//! (`facility_reservations_no_overlap`, btree_gist over `facility_id` and
+//! `int8range(starts_at, ends_at)`): a concurrent overlapping insert waits for the first
+//! transaction and fails once it commits. SQLite holds triggers of the same name that refuse
+//! an overlapping insert or update; SQLite has one writer at a time and a trigger runs inside
+//! the writing statement, so no other write can come between its check and its write. On top
+//! of that, writers open their transaction with [`begin_write`], which on SQLite is
+//! `BEGIN IMMEDIATE`: it takes the write lock before the first read, so the friendly check in
+//! [`reserve`] reads the latest committed bookings and names the one in the way, instead of
+//! failing later on a stale snapshot. Either way the database has the last word, and a
+//! refusal from it is turned into the same [`ReserveError::Conflict`].
+
+use std::ops::Range;
+
+use sqlx::{Any, AnyConnection, AnyPool, Connection as _, Executor, Transaction};
+use time::OffsetDateTime;
+
+use super::model::{
+    Approval, BookableHours, BookerRights, Bookers, Busy, Category, CategoryId, Decision, Facility,
+    FacilityId, MAX_SPAN, NewReservation, Reservation, ReservationId, RuleViolation, Rules, Slot,
+    Status, Visibility, check_rules, initial_status,
+};
+use crate::org::model::{DepartmentId, Module, Scope, StaffId};
+use crate::org::store as org_store;
+
+/// The name of the no-overlap constraint (PostgreSQL) and triggers (SQLite); both backends
+/// put it in the error message when they refuse a double booking.
+const NO_OVERLAP: &str = "facility_reservations_no_overlap";
+
+/// Statuses that hold a slot, as SQL.
+const LIVE: &str = "('confirmed', 'pending')";
+
+/// Why a reservation was not written. Nothing is written when any of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ReserveError {
+    /// No facility has that id.
+    #[error("no such facility")]
+    UnknownFacility,
+    /// The booking breaks the facility's rules.
+    #[error("the booking breaks the facility's rules: {0:?}")]
+    Rules(Vec<RuleViolation>),
+    /// Another live reservation overlaps the slot.
+    #[error("facility {} is already booked: reservation {}", .0.facility_id, .0.id)]
+    Conflict(Box<Reservation>),
+    /// The reservation to change is not live (cancelled, rejected or gone).
+    #[error("no live reservation with that id")]
+    NotLive,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Opens a transaction for writing reservations: `BEGIN IMMEDIATE` on SQLite, so that the
+/// write lock is taken before anything is read (see the module documentation), and a plain
+/// `BEGIN` on PostgreSQL, whose constraint needs no lock.
+///
+/// The schedule opens its event transactions with this too when they book facilities.
+pub async fn begin_write(pool: &AnyPool) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    let statement = if pool.connect_options().database_url.scheme() == "sqlite" {
+        "BEGIN IMMEDIATE"
+    } else {
+        "BEGIN"
+    };
+    pool.begin_with(statement).await
+}
+
+/// Loads what the rules need to know about `staff` as a booker: their departments (primary
+/// and 兼務), their facility administration scope and the department tree.
+pub async fn booker_rights(pool: &AnyPool, staff: StaffId) -> Result<BookerRights, sqlx::Error> {
+    let mut departments = Vec::new();
+    if let Some(person) = org_store::find_staff(pool, staff).await? {
+        departments.push(person.department_id);
+    }
+    departments.extend(
+        org_store::posts_of(pool, staff)
+            .await?
+            .into_iter()
+            .map(|post| post.department_id),
+    );
+    let scope = org_store::admin_scope(pool, staff, Module::Facility).await?;
+    let tree = org_store::department_tree(pool).await?;
+    Ok(BookerRights {
+        staff,
+        departments,
+        scope,
+        tree,
+    })
+}
+
+/// Books `new` for the staff member `rights` describes, inside the caller's transaction
+/// (open it with [`begin_write`]), and returns the new reservation's id.
+///
+/// The facility's rules are checked first; then a live reservation overlapping the slot is
+/// looked for and named in [`ReserveError::Conflict`]; then the row is written inside a
+/// savepoint, so a refusal by the database's own no-overlap rule (a booking committed by
+/// another transaction in between, on PostgreSQL) leaves the caller's transaction usable and
+/// is reported as the same conflict. A restricted facility's booking starts as
+/// [`Status::Pending`] unless the booker administers it.
+pub async fn reserve(
+    conn: &mut AnyConnection,
+    new: &NewReservation,
+    rights: &BookerRights,
+) -> Result<ReservationId, ReserveError> {
+    let facility = facility(&mut *conn, new.facility_id)
+        .await?
+        .ok_or(ReserveError::UnknownFacility)?;
+    let standing = rights.standing(facility.department_id);
+    let broken = check_rules(&facility, new.slot, standing, OffsetDateTime::now_utc());
+    if !broken.is_empty() {
+        return Err(ReserveError::Rules(broken));
+    }
+    if let Some(existing) = first_overlap(&mut *conn, new.facility_id, new.slot, None).await? {
+        return Err(ReserveError::Conflict(Box::new(existing)));
+    }
+    let status = initial_status(&facility.rules, standing);
+    let mut savepoint = conn.begin().await?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO facility_reservations \
+         (facility_id, starts_at, ends_at, booker_id, title, visibility, event_id, status, \
+          created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(new.facility_id)
+    .bind(new.slot.start_epoch())
+    .bind(new.slot.end_epoch())
+    .bind(rights.staff)
+    .bind(new.title.as_str())
+    .bind(new.visibility.as_str())
+    .bind(new.event_id)
+    .bind(status.as_str())
+    .bind(OffsetDateTime::now_utc().unix_timestamp())
+    .fetch_one(&mut *savepoint)
+    .await;
+    match inserted {
+        Ok(id) => {
+            savepoint.commit().await?;
+            Ok(ReservationId(id))
+        }
+        Err(error) => {
+            savepoint.rollback().await?;
+            Err(refused(conn, error, new.facility_id, new.slot, None).await)
+        }
+    }
+}
+
+/// Books `new` in a transaction of its own: [`begin_write`], [`reserve`], commit.
+pub async fn book(
+    pool: &AnyPool,
+    new: &NewReservation,
+    rights: &BookerRights,
+) -> Result<ReservationId, ReserveError> {
+    let mut tx = begin_write(pool).await?;
+    match reserve(&mut tx, new, rights).await {
+        Ok(id) => {
+            tx.commit().await?;
+            Ok(id)
+        }
+        Err(error) => {
+            // Release SQLite's write lock now rather than when the pool next hands this
+            // connection out.
+            tx.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
+/// Turns a database refusal of a write into a conflict naming the booking in the way when it
+/// is the no-overlap rule, and into [`ReserveError::Database`] otherwise.
+async fn refused(
+    conn: &mut AnyConnection,
+    error: sqlx::Error,
+    facility: FacilityId,
+    slot: Slot,
+    except: Option<ReservationId>,
+) -> ReserveError {
+    let overlap = matches!(&error, sqlx::Error::Database(db) if db.message().contains(NO_OVERLAP));
+    if !overlap {
+        return ReserveError::Database(error);
+    }
+    match first_overlap(conn, facility, slot, except).await {
+        Ok(Some(existing)) => ReserveError::Conflict(Box::new(existing)),
+        // The booking in the way was withdrawn in the meantime; the refusal still stands.
+        Ok(None) => ReserveError::Database(error),
+        Err(lookup) => ReserveError::Database(lookup),
+    }
+}
+
+/// The first live reservation of `facility` overlapping `slot`, other than `except`.
+async fn first_overlap(
+    conn: &mut AnyConnection,
+    facility: FacilityId,
+    slot: Slot,
+    except: Option<ReservationId>,
+) -> Result<Option<Reservation>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RESERVATION_COLUMNS} {RESERVATION_FROM} WHERE r.facility_id = $1 AND r.status IN {LIVE} \
+         AND r.starts_at > $2 AND r.starts_at < $3 AND r.ends_at > $4 AND r.id <> $5 \
+         ORDER BY r.starts_at LIMIT 1"
+    );
+    let row = sqlx::query_as::<_, ReservationRow>(&sql)
+        .bind(facility)
+        .bind(slot.start_epoch() - MAX_SPAN.whole_seconds())
+        .bind(slot.end_epoch())
+        .bind(slot.start_epoch())
+        .bind(except.map_or(0, |id| id.0))
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(Reservation::from))
+}
+
+/// Moves the live reservation `id` to `slot`, checking the facility's rules for whoever
+/// `rights` describes and the slot's availability as [`reserve`] does. A restricted
+/// facility's booking waits for approval again unless the mover administers it.
+pub async fn move_reservation(
+    conn: &mut AnyConnection,
+    id: ReservationId,
+    slot: Slot,
+    rights: &BookerRights,
+) -> Result<(), ReserveError> {
+    let current = reservation(&mut *conn, id)
+        .await?
+        .filter(|r| r.status.is_live())
+        .ok_or(ReserveError::NotLive)?;
+    let facility = facility(&mut *conn, current.facility_id)
+        .await?
+        .ok_or(ReserveError::UnknownFacility)?;
+    let standing = rights.standing(facility.department_id);
+    let broken = check_rules(&facility, slot, standing, OffsetDateTime::now_utc());
+    if !broken.is_empty() {
+        return Err(ReserveError::Rules(broken));
+    }
+    if let Some(existing) = first_overlap(&mut *conn, facility.id, slot, Some(id)).await? {
+        return Err(ReserveError::Conflict(Box::new(existing)));
+    }
+    let status = initial_status(&facility.rules, standing);
+    let mut savepoint = conn.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE facility_reservations SET starts_at = $1, ends_at = $2, status = $3, \
+         decided_by = NULL, decided_at = NULL, decision_note = '', decision_unseen = 0 \
+         WHERE id = $4",
+    )
+    .bind(slot.start_epoch())
+    .bind(slot.end_epoch())
+    .bind(status.as_str())
+    .bind(id)
+    .execute(&mut *savepoint)
+    .await;
+    match updated {
+        Ok(_) => {
+            savepoint.commit().await?;
+            Ok(())
+        }
+        Err(error) => {
+            savepoint.rollback().await?;
+            Err(refused(conn, error, facility.id, slot, Some(id)).await)
+        }
+    }
+}
+
+/// Cancels the live reservation `id`; returns whether there was one to cancel.
+pub async fn cancel(conn: &mut AnyConnection, id: ReservationId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE facility_reservations SET status = 'cancelled' \
+         WHERE id = $1 AND status IN {LIVE}"
+    ))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Cancels every live reservation of the schedule event `event_id` (the event was deleted or
+/// no longer needs its facilities); returns how many.
+pub async fn cancel_for_event(conn: &mut AnyConnection, event_id: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE facility_reservations SET status = 'cancelled' \
+         WHERE event_id = $1 AND status IN {LIVE}"
+    ))
+    .bind(event_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Moves every live reservation of the schedule event `event_id` to `slot` (the event was
+/// moved), as [`move_reservation`] does each; the first refusal stops and is returned, and the
+/// caller rolls its transaction back. Returns how many moved.
+pub async fn move_for_event(
+    conn: &mut AnyConnection,
+    event_id: i64,
+    slot: Slot,
+    rights: &BookerRights,
+) -> Result<u64, ReserveError> {
+    let ids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM facility_reservations WHERE event_id = $1 AND status IN {LIVE} \
+         ORDER BY id"
+    ))
+    .bind(event_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &ids {
+        move_reservation(conn, ReservationId(*id), slot, rights).await?;
+    }
+    Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
+}
+
+/// The live reservations of the schedule event `event_id`, by facility name.
+pub async fn reservations_for_event<'e, E>(
+    db: E,
+    event_id: i64,
+) -> Result<Vec<Reservation>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT {RESERVATION_COLUMNS} {RESERVATION_FROM} WHERE r.event_id = $1 AND r.status IN {LIVE} \
+         ORDER BY f.display_order, f.id"
+    );
+    let rows = sqlx::query_as::<_, ReservationRow>(&sql)
+        .bind(event_id)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(Reservation::from).collect())
+}
+
+/// When each of `facilities` is taken (by a live reservation) within `range`, by facility and
+/// start: what a free-slot search must avoid.
+pub async fn busy(
+    pool: &AnyPool,
+    facilities: &[FacilityId],
+    range: Range<OffsetDateTime>,
+) -> Result<Vec<Busy>, sqlx::Error> {
+    if facilities.is_empty() || range.end <= range.start {
+        return Ok(Vec::new());
+    }
+    let (start, end) = (range.start.unix_timestamp(), range.end.unix_timestamp());
+    let sql = format!(
+        "SELECT facility_id, starts_at, ends_at FROM facility_reservations \
+         WHERE facility_id IN ({}) AND status IN {LIVE} \
+         AND starts_at > $1 AND starts_at < $2 AND ends_at > $3 \
+         ORDER BY facility_id, starts_at",
+        org_store::placeholders(4, facilities.len())
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, i64)>(&sql)
+        .bind(start - MAX_SPAN.whole_seconds())
+        .bind(end)
+        .bind(start);
+    for id in facilities {
+        query = query.bind(*id);
+    }
+    Ok(query
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .filter_map(|(facility, starts, ends)| {
+            Some(Busy {
+                facility_id: FacilityId(facility),
+                slot: Slot::from_epoch(starts, ends).ok()?,
+            })
+        })
+        .collect())
+}
+
+/// An administrator's decision was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    /// The reservation is not (or no longer) waiting for approval.
+    #[error("the reservation is not waiting for approval")]
+    NotPending,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Records `decision` on the pending reservation `id` by `by`, with `note` for the booker,
+/// who sees it on their portal until they open their reservations. Approving keeps the slot;
+/// rejecting frees it.
+pub async fn decide(
+    conn: &mut AnyConnection,
+    id: ReservationId,
+    decision: Decision,
+    by: StaffId,
+    note: &str,
+) -> Result<(), DecideError> {
+    let done = sqlx::query(
+        "UPDATE facility_reservations SET status = $1, decided_by = $2, decided_at = $3, \
+         decision_note = $4, decision_unseen = 1 WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(decision.status().as_str())
+    .bind(by)
+    .bind(OffsetDateTime::now_utc().unix_timestamp())
+    .bind(note)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DecideError::NotPending);
+    }
+    Ok(())
+}
+
+/// Pending reservations (仮予約) that have not ended, with the managing department of their
+/// facility, soonest first. Callers keep those their scope covers.
+pub async fn pending(
+    pool: &AnyPool,
+    now: OffsetDateTime,
+) -> Result<Vec<(Reservation, DepartmentId)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RESERVATION_COLUMNS}, f.department_id {RESERVATION_FROM} \
+         WHERE r.status = 'pending' AND r.ends_at > $1 ORDER BY r.starts_at, r.id"
+    );
+    let rows = sqlx::query_as::<_, PendingRow>(&sql)
+        .bind(now.unix_timestamp())
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let department = DepartmentId(row.department_id);
+            (Reservation::from(row.reservation), department)
+        })
+        .collect())
+}
+
+/// The pending reservations that `scope` lets its holder decide, soonest first.
+pub async fn pending_for(
+    pool: &AnyPool,
+    rights: &BookerRights,
+    now: OffsetDateTime,
+) -> Result<Vec<Reservation>, sqlx::Error> {
+    if rights.scope == Scope::Nothing {
+        return Ok(Vec::new());
+    }
+    Ok(pending(pool, now)
+        .await?
+        .into_iter()
+        .filter(|(_, department)| rights.administers(*department))
+        .map(|(reservation, _)| reservation)
+        .collect())
+}
+
+/// The reservations `booker` made that have not ended (live, or decided and not yet seen),
+/// soonest first, at most `limit`.
+pub async fn upcoming_of(
+    pool: &AnyPool,
+    booker: StaffId,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<Reservation>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RESERVATION_COLUMNS} {RESERVATION_FROM} WHERE r.booker_id = $1 AND r.ends_at > $2 \
+         AND (r.status IN {LIVE} OR r.decision_unseen = 1) \
+         ORDER BY r.starts_at, r.id LIMIT $3"
+    );
+    let rows = sqlx::query_as::<_, ReservationRow>(&sql)
+        .bind(booker)
+        .bind(now.unix_timestamp())
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Reservation::from).collect())
+}
+
+/// Approvals and rejections of `booker`'s reservations they have not seen yet, newest first.
+pub async fn unseen_decisions(
+    pool: &AnyPool,
+    booker: StaffId,
+) -> Result<Vec<Reservation>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {RESERVATION_COLUMNS} {RESERVATION_FROM} WHERE r.booker_id = $1 AND r.decision_unseen = 1 \
+         ORDER BY r.decided_at DESC, r.id DESC"
+    );
+    let rows = sqlx::query_as::<_, ReservationRow>(&sql)
+        .bind(booker)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Reservation::from).collect())
+}
+
+/// Marks every decision on `booker`'s reservations as seen.
+pub async fn mark_decisions_seen(pool: &AnyPool, booker: StaffId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE facility_reservations SET decision_unseen = 0 \
+         WHERE booker_id = $1 AND decision_unseen = 1",
+    )
+    .bind(booker)
+    .execute(pool)
+    .await
+    .map(|_| ())
+}
+
+/// The reservation `id`, in any status.
+pub async fn reservation<'e, E>(
+    db: E,
+    id: ReservationId,
+) -> Result<Option<Reservation>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {RESERVATION_COLUMNS} {RESERVATION_FROM} WHERE r.id = $1");
+    let row = sqlx::query_as::<_, ReservationRow>(&sql)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Reservation::from))
+}
+
+/// The live reservations of `facilities` that overlap `day`, by facility and start: one day
+/// grid's worth.
+pub async fn reservations_on(
+    pool: &AnyPool,
+    facilities: &[FacilityId],
+    day: Slot,
+) -> Result<Vec<Reservation>, sqlx::Error> {
+    if facilities.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Bounding the start from below as well lets both backends answer from the
+    // (facility_id, starts_at) index instead of reading every past booking.
+    let sql = format!(
+        "SELECT {RESERVATION_COLUMNS} {RESERVATION_FROM} WHERE r.facility_id IN ({}) AND r.status IN {LIVE} \
+         AND r.starts_at > $1 AND r.starts_at < $2 AND r.ends_at > $3 \
+         ORDER BY r.facility_id, r.starts_at",
+        org_store::placeholders(4, facilities.len())
+    );
+    let mut query = sqlx::query_as::<_, ReservationRow>(&sql)
+        .bind(day.start_epoch() - MAX_SPAN.whole_seconds())
+        .bind(day.end_epoch())
+        .bind(day.start_epoch());
+    for id in facilities {
+        query = query.bind(*id);
+    }
+    Ok(query
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(Reservation::from)
+        .collect())
+}
+
+const RESERVATION_COLUMNS: &str = "r.id, r.facility_id, f.name AS facility_name, r.starts_at, \
+     r.ends_at, r.booker_id, s.name AS booker_name, r.title, r.visibility, r.event_id, \
+     r.status, r.decision_note";
+
+const RESERVATION_FROM: &str = "FROM facility_reservations r \
+     JOIN facilities f ON f.id = r.facility_id JOIN staff s ON s.id = r.booker_id";
+
+#[derive(sqlx::FromRow)]
+struct ReservationRow {
+    id: i64,
+    facility_id: i64,
+    facility_name: String,
+    starts_at: i64,
+    ends_at: i64,
+    booker_id: i64,
+    booker_name: String,
+    title: String,
+    visibility: String,
+    event_id: Option<i64>,
+    status: String,
+    decision_note: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    #[sqlx(flatten)]
+    reservation: ReservationRow,
+    department_id: i64,
+}
+
+impl From<ReservationRow> for Reservation {
+    fn from(row: ReservationRow) -> Reservation {
+        // The table's CHECK keeps every span valid; a row that is not would be shown as its
+        // first minute rather than dropped from the grid.
+        let slot = Slot::from_epoch(row.starts_at, row.ends_at)
+            .or_else(|_| Slot::from_epoch(row.starts_at, row.starts_at + 60))
+            .unwrap_or_else(|_| Slot::day(time::Date::MIN));
+        Reservation {
+            id: ReservationId(row.id),
+            facility_id: FacilityId(row.facility_id),
+            facility_name: row.facility_name,
+            slot,
+            booker: StaffId(row.booker_id),
+            booker_name: row.booker_name,
+            title: row.title,
+            visibility: Visibility::from_stored(&row.visibility),
+            event_id: row.event_id,
+            status: Status::from_stored(&row.status),
+            decision_note: row.decision_note,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Categories and facilities
+// ---------------------------------------------------------------------------------------------
+
+/// A category with how many facilities in service it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategorySummary {
+    /// The category.
+    pub category: Category,
+    /// Facilities in service in it.
+    pub facilities: i64,
+}
+
+/// Every category in display order, with its count of facilities in service.
+pub async fn categories(pool: &AnyPool) -> Result<Vec<CategorySummary>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT c.id, c.name, c.display_order, \
+                (SELECT COUNT(*) FROM facilities f WHERE f.category_id = c.id AND f.in_service = 1) \
+         FROM facility_categories c ORDER BY c.display_order, c.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, order, facilities)| CategorySummary {
+            category: Category {
+                id: CategoryId(id),
+                name,
+                display_order: i32::try_from(order).unwrap_or(i32::MAX),
+            },
+            facilities,
+        })
+        .collect())
+}
+
+/// Creates a category named `name` at the end of the list.
+pub async fn insert_category<'e, E>(db: E, name: &str) -> Result<CategoryId, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO facility_categories (name, display_order) \
+         VALUES ($1, (SELECT COALESCE(MAX(display_order), 0) + 1 FROM facility_categories)) \
+         RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(db)
+    .await
+    .map(CategoryId)
+}
+
+/// The category named `name`, if there is one.
+pub async fn category_by_name<'e, E>(db: E, name: &str) -> Result<Option<CategoryId>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM facility_categories WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
+    Ok(id.map(CategoryId))
+}
+
+const FACILITY_COLUMNS: &str = "id, category_id, name, place, capacity, department_id, \
+     display_order, approval, bookers, advance_days, max_minutes, open_minute, close_minute, \
+     note, in_service";
+
+#[derive(sqlx::FromRow)]
+struct FacilityRow {
+    id: i64,
+    category_id: i64,
+    name: String,
+    place: String,
+    capacity: Option<i64>,
+    department_id: i64,
+    display_order: i64,
+    approval: String,
+    bookers: String,
+    advance_days: i64,
+    max_minutes: i64,
+    open_minute: i64,
+    close_minute: i64,
+    note: String,
+    in_service: i64,
+}
+
+impl From<FacilityRow> for Facility {
+    fn from(row: FacilityRow) -> Facility {
+        let minute = |m: i64| u16::try_from(m).unwrap_or(0);
+        Facility {
+            id: FacilityId(row.id),
+            category_id: CategoryId(row.category_id),
+            name: row.name,
+            place: row.place,
+            capacity: row.capacity.and_then(|c| u32::try_from(c).ok()),
+            department_id: DepartmentId(row.department_id),
+            display_order: i32::try_from(row.display_order).unwrap_or(i32::MAX),
+            rules: Rules {
+                approval: Approval::from_stored(&row.approval),
+                bookers: Bookers::from_stored(&row.bookers),
+                advance_days: u16::try_from(row.advance_days).unwrap_or(0),
+                max_minutes: u32::try_from(row.max_minutes).unwrap_or(0),
+                // The table's CHECKs keep the hours valid; the default is the reading of a
+                // row that somehow is not.
+                hours: BookableHours::new(minute(row.open_minute), minute(row.close_minute))
+                    .unwrap_or(Rules::DEFAULT.hours),
+            },
+            note: row.note,
+            in_service: row.in_service == 1,
+        }
+    }
+}
+
+/// The facility `id`, in service or not.
+pub async fn facility<'e, E>(db: E, id: FacilityId) -> Result<Option<Facility>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {FACILITY_COLUMNS} FROM facilities WHERE id = $1");
+    let row = sqlx::query_as::<_, FacilityRow>(&sql)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Facility::from))
+}
+
+/// The facilities in service in `category`, in display order, `limit` from `offset`.
+pub async fn facilities_in(
+    pool: &AnyPool,
+    category: CategoryId,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Facility>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {FACILITY_COLUMNS} FROM facilities WHERE category_id = $1 AND in_service = 1 \
+         ORDER BY display_order, id LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query_as::<_, FacilityRow>(&sql)
+        .bind(category)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Facility::from).collect())
+}
+
+/// Every facility, in service or not, by category and display order: the administration list,
+/// which callers narrow to their scope.
+pub async fn all_facilities(pool: &AnyPool) -> Result<Vec<Facility>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {FACILITY_COLUMNS} FROM facilities ORDER BY category_id, display_order, id"
+    );
+    let rows = sqlx::query_as::<_, FacilityRow>(&sql)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Facility::from).collect())
+}
+
+/// A facility to create or the new state of one to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilityInput {
+    /// Its category.
+    pub category_id: CategoryId,
+    /// Name.
+    pub name: String,
+    /// Place.
+    pub place: String,
+    /// Capacity, for rooms.
+    pub capacity: Option<u32>,
+    /// Managing department.
+    pub department_id: DepartmentId,
+    /// Rules.
+    pub rules: Rules,
+    /// Notes for bookers.
+    pub note: String,
+    /// Whether it can be booked.
+    pub in_service: bool,
+}
+
+/// Creates a facility at the end of its category.
+pub async fn insert_facility<'e, E>(db: E, input: &FacilityInput) -> Result<FacilityId, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = "INSERT INTO facilities (category_id, name, place, capacity, department_id, \
+         display_order, approval, bookers, advance_days, max_minutes, open_minute, close_minute, \
+         note, in_service) \
+         VALUES ($1, $2, $3, $4, $5, \
+                 (SELECT COALESCE(MAX(display_order), 0) + 1 FROM facilities WHERE category_id = $1), \
+                 $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
+    let id = bind_facility(sqlx::query_scalar::<_, i64>(sql), input)
+        .fetch_one(db)
+        .await?;
+    Ok(FacilityId(id))
+}
+
+/// Replaces everything about facility `id` but its display order; returns whether it exists.
+pub async fn update_facility<'e, E>(
+    db: E,
+    id: FacilityId,
+    input: &FacilityInput,
+) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = "UPDATE facilities SET category_id = $1, name = $2, place = $3, capacity = $4, \
+         department_id = $5, approval = $6, bookers = $7, advance_days = $8, max_minutes = $9, \
+         open_minute = $10, close_minute = $11, note = $12, in_service = $13 \
+         WHERE id = $14 RETURNING id";
+    let found = bind_facility(sqlx::query_scalar::<_, i64>(sql), input)
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+fn bind_facility<'q>(
+    query: sqlx::query::QueryScalar<'q, Any, i64, sqlx::any::AnyArguments<'q>>,
+    input: &'q FacilityInput,
+) -> sqlx::query::QueryScalar<'q, Any, i64, sqlx::any::AnyArguments<'q>> {
+    let rules = input.rules;
+    query
+        .bind(input.category_id)
+        .bind(input.name.as_str())
+        .bind(input.place.as_str())
+        .bind(input.capacity.map(i32::try_from).and_then(Result::ok))
+        .bind(input.department_id)
+        .bind(rules.approval.as_str())
+        .bind(rules.bookers.as_str())
+        .bind(i32::from(rules.advance_days))
+        .bind(i32::try_from(rules.max_minutes).unwrap_or(i32::MAX))
+        .bind(i32::from(rules.hours.open()))
+        .bind(i32::from(rules.hours.close()))
+        .bind(input.note.as_str())
+        .bind(i32::from(input.in_service))
+}
+
+/// How many facilities exist, in service or not.
+pub async fn count_facilities<'e, E>(db: E) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query_scalar("SELECT COUNT(*) FROM facilities")
+        .fetch_one(db)
+        .await
+}
