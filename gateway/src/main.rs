@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod background;
+mod backup;
 mod canonical;
 mod config;
 mod cookies;
@@ -14,6 +15,8 @@ mod headers;
 mod idp;
 mod lang;
 mod legacy;
+mod logging;
+mod metrics;
 mod mount;
 mod pages;
 mod policy;
@@ -26,6 +29,7 @@ mod secrets;
 mod sessions;
 mod state;
 mod store;
+mod supervision;
 mod throttle;
 mod tls;
 mod vault;
@@ -83,6 +87,35 @@ enum Command {
     },
     /// Read a password on standard input and print its argon2id hash for a local account.
     HashPassword,
+    /// What `systemctl reload` runs: check the configuration, start a gateway that takes the
+    /// listening sockets over from the running one, and stop the old one gracefully.
+    Reload {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+        /// The running gateway (systemd's `$MAINPID`).
+        #[arg(long)]
+        main_pid: u32,
+    },
+    /// Copy the session store (sessions and sealed vault credentials) to a new file while the
+    /// gateway runs: an SQLite snapshot, or `pg_dump` for a PostgreSQL store.
+    Backup {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the session store with a backup. Stop the gateway first.
+    Restore {
+        /// Configuration file.
+        #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
+        config: PathBuf,
+        /// The backup file to read.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Say whether a user may make a request, and which rule decides, as the proxy would.
     Explain {
         /// Configuration file.
@@ -107,15 +140,37 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    // Only the service logs to the journal and to the optional file; the other commands
+    // talk to the person who typed them.
+    let log_file = match &cli.command {
+        Command::Run { config, .. } => GatewayConfig::load(config)
+            .ok()
+            .and_then(|c| c.log.file.map(|file| c.server.data_dir.join(file))),
+        _ => None,
+    };
+    logging::init(
+        matches!(cli.command, Command::Run { .. }),
+        log_file.as_deref(),
+    )?;
+    match cli.command {
         Command::Run { config, upgrade } => run(&config, upgrade),
+        Command::Reload { config, main_pid } => {
+            let loaded = load(&config)?;
+            supervision::reload(
+                &config,
+                main_pid,
+                &loaded.path(Path::new("gateway-upgrade.sock")),
+            )
+        }
+        Command::Backup { config, to } => {
+            let config = load(&config)?;
+            maintenance_runtime()?.block_on(backup::backup(&store_location(&config)?, &to))
+        }
+        Command::Restore { config, from } => {
+            let config = load(&config)?;
+            maintenance_runtime()?.block_on(backup::restore(&store_location(&config)?, &from))
+        }
         Command::CheckConfig { config } => check_config(&config),
         Command::Keygen { config } => {
             let config = load(&config)?;
@@ -182,12 +237,7 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
     // A small runtime for start-up and background maintenance; Pingora runs its own
     // runtimes for the proxy. It lives as long as `main`, which never returns from
     // `run_forever`.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("gateway-maint")
-        .enable_all()
-        .build()
-        .context("cannot start the maintenance runtime")?;
+    let runtime = maintenance_runtime()?;
     let state = Arc::new(runtime.block_on(build_state(&config, secrets))?);
     runtime.spawn(background::maintain(state.clone()));
     runtime.spawn(background::revalidate(
@@ -223,6 +273,15 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
     };
     let mut server = Server::new_with_opt_and_conf(opt, conf);
     server.bootstrap();
+    if upgrade {
+        // The old process has handed over the sockets: from now on this one is the service,
+        // before the old one exits (systemd would otherwise count that exit as the end).
+        supervision::announce_main_pid();
+    }
+    runtime.spawn(supervision::prove_health(config.server.https, upgrade));
+    if let Some(listen) = config.metrics.listen {
+        runtime.spawn(metrics::serve(state.clone(), listen));
+    }
 
     let mut https = pingora::proxy::http_proxy_service(
         &server.configuration,
@@ -262,6 +321,30 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
     server.run_forever()
 }
 
+/// The runtime for start-up, maintenance commands and background tasks.
+fn maintenance_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("gateway-maint")
+        .enable_all()
+        .build()
+        .context("cannot start the maintenance runtime")
+}
+
+/// Where the session store is: the PostgreSQL URL in `session.postgres_url_file`, or the
+/// SQLite file.
+fn store_location(config: &GatewayConfig) -> anyhow::Result<store::StoreLocation> {
+    Ok(match &config.session.postgres_url_file {
+        Some(file) => {
+            let file = config.path(file);
+            let url = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            store::StoreLocation::Postgres(url.trim().to_owned())
+        }
+        None => store::StoreLocation::Sqlite(config.path(&config.session.database)),
+    })
+}
+
 /// Post-handshake callbacks: none yet.
 struct NoCallbacks;
 
@@ -280,15 +363,7 @@ async fn build_state(
         lb.set_health_check(pingora::lb::health_check::TcpHealthCheck::new());
         balancers.push(Arc::new(lb));
     }
-    let location = match &config.session.postgres_url_file {
-        Some(file) => {
-            let file = config.path(file);
-            let url = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            store::StoreLocation::Postgres(url.trim().to_owned())
-        }
-        None => store::StoreLocation::Sqlite(config.path(&config.session.database)),
-    };
+    let location = store_location(config)?;
     let pool = store::open(&location)
         .await
         .with_context(|| format!("cannot open the session store {location}"))?;
@@ -362,6 +437,7 @@ async fn build_state(
             .iter()
             .map(|g| sso::dn::normalise_group(g).unwrap_or_else(|_| g.clone()))
             .collect(),
+        metrics: metrics::Metrics::default(),
         routes,
     })
 }

@@ -22,6 +22,24 @@ pub struct Secrets {
     pub vault_key: [u8; 32],
 }
 
+/// The systemd credential (`LoadCredential=session.secret:…`) used instead of the configured
+/// session secret file when the service has it.
+pub const SESSION_SECRET_CREDENTIAL: &str = "session.secret";
+/// The systemd credential used instead of the configured assertion signing key.
+pub const ASSERTION_KEY_CREDENTIAL: &str = "assertion.key";
+
+/// The credential `name` that systemd handed the service (`$CREDENTIALS_DIRECTORY`), else the
+/// configured file: on disk the secret may then be readable by root alone.
+pub fn credential_or(name: &str, configured: &Path) -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        let credential = Path::new(&dir).join(name);
+        if credential.exists() {
+            return credential;
+        }
+    }
+    configured.to_path_buf()
+}
+
 /// The public key file written beside an Ed25519 signing key.
 pub fn public_key_path(signing_key: &Path) -> std::path::PathBuf {
     signing_key.with_extension("pub")
@@ -41,6 +59,7 @@ pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
         tls::write_private(&secret_path, format!("{hex}\n").as_bytes())?;
         tracing::info!(path = %secret_path.display(), "generated session secret");
     }
+    let secret_path = credential_or(SESSION_SECRET_CREDENTIAL, &secret_path);
     let secret = std::fs::read_to_string(&secret_path)
         .with_context(|| format!("cannot read session secret {}", secret_path.display()))?;
     let keyer = SessionKeyer::new(secret.trim().as_bytes())
@@ -54,7 +73,10 @@ pub fn ensure_all(config: &GatewayConfig) -> anyhow::Result<Secrets> {
             .with_context(|| format!("cannot write {}", public_key_path(&key_path).display()))?;
         tracing::info!(path = %key_path.display(), "generated assertion key pair");
     }
-    let mut signer = AssertionSigner::from_file(&key_path, config.assertion.lifetime)?;
+    let mut signer = AssertionSigner::from_file(
+        &credential_or(ASSERTION_KEY_CREDENTIAL, &key_path),
+        config.assertion.lifetime,
+    )?;
     let mut jwks = None;
     if let Ok(public) = std::fs::read(public_key_path(&key_path)) {
         let (kid, set) = sso::assertion::jwks(&public)

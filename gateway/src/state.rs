@@ -51,6 +51,8 @@ pub struct GatewayState {
     pub admin_groups: Vec<String>,
     /// HTTPS port browsers use (for redirects from plain HTTP).
     pub https_port: u16,
+    /// Request, decision and login counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Why a login failed. Users see one generic message (or "directory unreachable"); the

@@ -34,6 +34,12 @@ pub struct GatewayConfig {
     /// Who administers the gateway.
     #[serde(default)]
     pub admin: AdminSection,
+    /// Prometheus metrics on a local port.
+    #[serde(default)]
+    pub metrics: MetricsSection,
+    /// Where the gateway's own log goes besides the journal.
+    #[serde(default)]
+    pub log: LogSection,
     /// Local accounts (demo users, break-glass administrators).
     #[serde(default)]
     pub local_accounts: Vec<LocalAccount>,
@@ -213,6 +219,50 @@ impl Default for AdminSection {
             groups: vec!["yakuba-admins".into()],
         }
     }
+}
+
+/// `[metrics]`: Prometheus text format at `http://{listen}/metrics`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSection {
+    /// Where to serve metrics; keep it on loopback (or a management network). `false`
+    /// serves none.
+    #[serde(deserialize_with = "optional_listen")]
+    pub listen: Option<SocketAddr>,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        MetricsSection {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
+        }
+    }
+}
+
+/// An address, or `false` for none.
+fn optional_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Listen {
+        Off(bool),
+        At(SocketAddr),
+    }
+    match Listen::deserialize(d)? {
+        Listen::At(addr) => Ok(Some(addr)),
+        Listen::Off(false) => Ok(None),
+        Listen::Off(true) => Err(serde::de::Error::custom(
+            "write an address (\"127.0.0.1:9464\") or false",
+        )),
+    }
+}
+
+/// `[log]`: the gateway logs to the journal under systemd (to standard error elsewhere);
+/// `file` appends the same lines to a file as well.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSection {
+    /// A file the log is appended to as well, e.g. `/var/log/yakuba/gateway.log`.
+    pub file: Option<PathBuf>,
 }
 
 /// `[login]`: throttling of failed logins.

@@ -546,6 +546,14 @@ impl ProxyHttp for Proxy {
     async fn logging(&self, session: &mut Session, _e: Option<&pingora::Error>, ctx: &mut Ctx) {
         let req = session.req_header();
         let status = session.response_written().map(|r| r.status.as_u16());
+        self.state.metrics.request(ctx.decision, status);
+        if matches!(ctx.decision, Decision::Success | Decision::Failure)
+            && req.uri.path() == crate::access::LOGIN_PATH
+        {
+            self.state
+                .metrics
+                .login(matches!(ctx.decision, Decision::Success));
+        }
         self.state.audit.record(&Record {
             client: ctx.client.map(|a| a.ip().to_string()),
             user: ctx.user.clone(),

@@ -56,6 +56,7 @@ impl std::fmt::Display for StoreLocation {
     }
 }
 
+pub mod backup;
 mod oidc;
 mod vault;
 
