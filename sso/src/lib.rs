@@ -5,6 +5,7 @@
 //! assertion) and the binaries adapt them to their frameworks.
 
 pub mod assertion;
+pub mod audit;
 pub mod dn;
 pub mod form_login;
 pub mod identity;

@@ -1,0 +1,445 @@
+//! Checking a directory of audit segments: every line's link to the one before, sequence
+//! numbers without gaps or repeats, every closed segment sealed by a known key over exactly
+//! its records, no segment missing (unless a record in the chain says retention removed
+//! it), and each index matching its segment. Problems name the segment file and line.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use sha2::{Digest as _, Sha256};
+
+use super::AuditError;
+use super::chain::{GENESIS, Probe};
+use super::index::{Index, IndexBuilder};
+use super::seal::{Seal, SealProblem, SealVerifier};
+use super::segment::{self, SegmentFile, lines};
+
+/// What is wrong, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Segment file name.
+    pub segment: String,
+    /// 1-based line, when the problem is at one.
+    pub line: Option<u64>,
+    /// What.
+    pub kind: ProblemKind,
+}
+
+/// The kinds of problem verification finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Segments with these numbers are missing.
+    MissingSegments {
+        /// First missing number.
+        from: u64,
+        /// Last missing number.
+        through: u64,
+    },
+    /// The line is not a chained record (inserted, or damaged).
+    NotARecord,
+    /// The line before (given) no longer matches the hash this line recorded for it.
+    Modified {
+        /// The changed line.
+        changed_line: u64,
+    },
+    /// Records are missing before this line.
+    Deleted {
+        /// How many.
+        count: u64,
+    },
+    /// A record with this line's sequence number also appears elsewhere: one was inserted.
+    Inserted,
+    /// The line is out of order.
+    Reordered,
+    /// A closed segment has no seal.
+    Unsealed,
+    /// The seal's signature does not verify, or no given key made it.
+    BadSeal(String),
+    /// The seal does not describe the segment's records.
+    SealMismatch(&'static str),
+    /// Lines follow the seal.
+    AfterSeal,
+    /// The first segment does not start the chain.
+    BadStart,
+    /// The segment does not continue the one before (that one's end was changed).
+    BrokenLink,
+    /// The index beside the segment does not match it.
+    IndexMismatch,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.segment)?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
+        f.write_str(": ")?;
+        match &self.kind {
+            ProblemKind::MissingSegments { from, through } if from == through => {
+                write!(f, "segment {from} is missing before this one")
+            }
+            ProblemKind::MissingSegments { from, through } => {
+                write!(
+                    f,
+                    "segments {from} to {through} are missing before this one"
+                )
+            }
+            ProblemKind::NotARecord => {
+                f.write_str("not a chained audit record (inserted or damaged)")
+            }
+            ProblemKind::Modified { changed_line } => write!(
+                f,
+                "line {changed_line} was modified after it was written (its hash no longer matches the link in this line)"
+            ),
+            ProblemKind::Deleted { count } => {
+                write!(f, "{count} record(s) deleted before this line")
+            }
+            ProblemKind::Inserted => {
+                f.write_str("repeats the sequence number of another record (inserted)")
+            }
+            ProblemKind::Reordered => f.write_str("out of order (records were moved)"),
+            ProblemKind::Unsealed => {
+                f.write_str("not sealed, though later segments exist (truncated or seal removed)")
+            }
+            ProblemKind::BadSeal(why) => write!(f, "seal does not verify: {why}"),
+            ProblemKind::SealMismatch(field) => {
+                write!(f, "seal does not match the segment's records ({field})")
+            }
+            ProblemKind::AfterSeal => f.write_str("written after the segment was sealed"),
+            ProblemKind::BadStart => f.write_str("the first segment does not start the chain"),
+            ProblemKind::BrokenLink => f.write_str(
+                "does not continue the previous segment (its last lines were changed or removed)",
+            ),
+            ProblemKind::IndexMismatch => {
+                f.write_str("search index does not match the segment (searches may miss records)")
+            }
+        }
+    }
+}
+
+/// The outcome of verifying a directory.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Segments read.
+    pub segments: u64,
+    /// Records read.
+    pub records: u64,
+    /// Sealed segments whose seal verified.
+    pub sealed: u64,
+    /// What is wrong.
+    pub problems: Vec<Problem>,
+    /// Facts worth knowing that are not problems (an open segment, pruned segments).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// Whether nothing is wrong.
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// One line as verification sees it.
+struct Entry {
+    no: u64,
+    hash: [u8; 32],
+    link: Option<(u64, String)>,
+    seal: Option<serde_json::Value>,
+    pruned: Option<(u64, String)>,
+    terminated: bool,
+}
+
+/// Verify every stream in `dir` against `keys`.
+pub fn verify_dir(dir: &Path, keys: &SealVerifier) -> Result<Report, AuditError> {
+    let mut report = Report::default();
+    let all = segment::list(dir)?;
+    let mut streams: Vec<&str> = all.iter().map(|s| s.stream.as_str()).collect();
+    streams.dedup();
+    if all.is_empty() {
+        report
+            .notes
+            .push(format!("no audit segments in {}", dir.display()));
+    }
+    for stream in streams {
+        let segments: Vec<&SegmentFile> = all.iter().filter(|s| s.stream == stream).collect();
+        verify_stream(&segments, keys, &mut report)?;
+    }
+    Ok(report)
+}
+
+fn hex32(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let s = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn verify_stream(
+    segments: &[&SegmentFile],
+    keys: &SealVerifier,
+    report: &mut Report,
+) -> Result<(), AuditError> {
+    // The chain state carried from one segment into the next: the next sequence number and
+    // the hash of the last line, known only when the previous segment is present.
+    let mut carried: Option<(u64, [u8; 32])> = None;
+    let mut expected_number = segments.first().map_or(1, |s| s.number);
+    let mut first_prev_of_first: Option<String> = None;
+    let mut pruned: Vec<(u64, String, String, u64)> = Vec::new();
+    for (i, seg) in segments.iter().enumerate() {
+        let name = seg
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let problem = |line: Option<u64>, kind| Problem {
+            segment: name.clone(),
+            line,
+            kind,
+        };
+        if seg.number != expected_number {
+            report.problems.push(problem(
+                None,
+                ProblemKind::MissingSegments {
+                    from: expected_number,
+                    through: seg.number - 1,
+                },
+            ));
+            carried = None;
+        }
+        expected_number = seg.number + 1;
+        let newest = i + 1 == segments.len();
+        let bytes = std::fs::read(&seg.path).map_err(|e| AuditError::io(&seg.path, e))?;
+        report.segments += 1;
+
+        let entries: Vec<Entry> = lines(&bytes)
+            .map(|(no, _, line, terminated)| {
+                let probe = std::str::from_utf8(line).ok().and_then(Probe::parse);
+                let detail = probe.as_ref().and_then(|p| p.yakuba.detail.as_ref());
+                let pruned = detail.and_then(|d| {
+                    Some((
+                        d.get("pruned_through")?.as_u64()?,
+                        d.get("last_hash")?.as_str()?.to_owned(),
+                    ))
+                });
+                Entry {
+                    no,
+                    hash: Sha256::digest(line).into(),
+                    link: probe
+                        .as_ref()
+                        .and_then(|p| p.yakuba.chain.as_ref())
+                        .map(|c| (c.seq, c.prev.to_string())),
+                    seal: probe.and_then(|p| p.yakuba.seal),
+                    pruned,
+                    terminated,
+                }
+            })
+            .collect();
+        let seal_at = entries.iter().rposition(|e| e.seal.is_some());
+        let seal: Option<Seal> = seal_at
+            .and_then(|i| entries[i].seal.clone())
+            .and_then(|v| serde_json::from_value(v).ok());
+        let torn: Vec<u64> = match &seal {
+            Some(s) => s.facts.torn_lines.clone(),
+            None if newest => entries
+                .last()
+                .filter(|e| !e.terminated)
+                .map(|e| e.no)
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut seq_count: HashMap<u64, u32> = HashMap::new();
+        let mut hash_line: HashMap<[u8; 32], u64> = HashMap::new();
+        for e in &entries {
+            if let Some((seq, _)) = &e.link {
+                *seq_count.entry(*seq).or_default() += 1;
+            }
+            hash_line.insert(e.hash, e.no);
+        }
+
+        let (mut expected_seq, mut expected_prev) = match carried {
+            Some((seq, prev)) => (Some(seq), Some(prev)),
+            None => (None, None),
+        };
+        let mut prev_line = 0u64;
+        let mut prev_anomalous = false;
+        let mut first: Option<(u64, String)> = None;
+        let mut records = 0u64;
+        let mut before_seal: Option<(u64, [u8; 32])> = None;
+        for (idx, e) in entries.iter().enumerate() {
+            if torn.contains(&e.no) {
+                continue;
+            }
+            if seal_at.is_some_and(|s| idx > s) {
+                report
+                    .problems
+                    .push(problem(Some(e.no), ProblemKind::AfterSeal));
+                continue;
+            }
+            let Some((seq, prev)) = &e.link else {
+                report
+                    .problems
+                    .push(problem(Some(e.no), ProblemKind::NotARecord));
+                prev_anomalous = true;
+                continue;
+            };
+            let (seq, prev_hash) = (*seq, hex32(prev));
+            report.records += 1;
+            if first.is_none() {
+                first = Some((seq, prev.clone()));
+            }
+            if seal_at != Some(idx) {
+                records += 1;
+                before_seal = Some((seq, e.hash));
+            }
+            let seq_ok = expected_seq.is_none_or(|x| x == seq);
+            let prev_ok = expected_prev.is_none_or(|p| Some(p) == prev_hash);
+            let mut anomalous = false;
+            if !seq_ok {
+                anomalous = true;
+                let x = expected_seq.unwrap_or(seq);
+                let kind = if seq > x {
+                    if (x..seq).any(|s| seq_count.contains_key(&s)) {
+                        ProblemKind::Reordered
+                    } else {
+                        ProblemKind::Deleted { count: seq - x }
+                    }
+                } else if seq_count.get(&seq).copied().unwrap_or(0) > 1 {
+                    ProblemKind::Inserted
+                } else {
+                    ProblemKind::Reordered
+                };
+                report.problems.push(problem(Some(e.no), kind));
+            } else if !prev_ok {
+                anomalous = true;
+                let follows = prev_hash.and_then(|h| hash_line.get(&h)).copied();
+                if !prev_anomalous {
+                    let kind = match follows {
+                        Some(k) if k != prev_line => ProblemKind::Reordered,
+                        _ if prev_line == 0 => ProblemKind::BrokenLink,
+                        _ => ProblemKind::Modified {
+                            changed_line: prev_line,
+                        },
+                    };
+                    report.problems.push(problem(Some(e.no), kind));
+                }
+            }
+            prev_anomalous = anomalous;
+            expected_seq = Some(match expected_seq {
+                Some(x) if seq < x => x,
+                _ => seq + 1,
+            });
+            expected_prev = Some(e.hash);
+            prev_line = e.no;
+            if let Some((through, hash)) = &e.pruned {
+                pruned.push((*through, hash.clone(), name.clone(), e.no));
+            }
+        }
+        if i == 0 {
+            first_prev_of_first = first.as_ref().map(|(_, p)| p.clone());
+            if seg.number == 1 && first.as_ref().is_some_and(|(s, p)| *s != 1 || p != GENESIS) {
+                report
+                    .problems
+                    .push(problem(Some(1), ProblemKind::BadStart));
+            }
+        }
+
+        match (&seal, seal_at) {
+            (Some(seal), Some(at)) => {
+                let at_line = entries[at].no;
+                match keys.check(seal) {
+                    Ok(()) => report.sealed += 1,
+                    Err(SealProblem::UnknownKey(id)) => report.problems.push(problem(
+                        Some(at_line),
+                        ProblemKind::BadSeal(format!("signed by key {id}, which was not given")),
+                    )),
+                    Err(SealProblem::BadSignature) => report.problems.push(problem(
+                        Some(at_line),
+                        ProblemKind::BadSeal("signature does not match".into()),
+                    )),
+                }
+                let f = &seal.facts;
+                let mismatch = if f.segment != seg.number || f.stream != seg.stream {
+                    Some("segment")
+                } else if first
+                    .as_ref()
+                    .is_none_or(|(s, p)| *s != f.first_seq || *p != f.first_prev)
+                {
+                    Some("first record")
+                } else if before_seal
+                    .is_none_or(|(s, h)| s != f.last_seq || hex32(&f.last_hash) != Some(h))
+                {
+                    Some("last record")
+                } else if records != f.records {
+                    Some("record count")
+                } else {
+                    None
+                };
+                if let Some(field) = mismatch {
+                    report
+                        .problems
+                        .push(problem(Some(at_line), ProblemKind::SealMismatch(field)));
+                }
+                if !f.clean {
+                    report.notes.push(format!(
+                        "{name}: sealed at the next start after a crash; records in flight at the crash may be missing"
+                    ));
+                }
+            }
+            _ if newest => report.notes.push(format!(
+                "{name}: open (being written, or left by a crash and sealed at the next start)"
+            )),
+            _ => report.problems.push(problem(None, ProblemKind::Unsealed)),
+        }
+
+        match Index::read_for(&seg.path, bytes.len() as u64) {
+            Some(stored) if stored != IndexBuilder::from_bytes(&bytes) => {
+                report
+                    .problems
+                    .push(problem(None, ProblemKind::IndexMismatch));
+            }
+            _ => {}
+        }
+        carried = entries
+            .iter()
+            .rev()
+            .find(|e| !torn.contains(&e.no))
+            .map(|e| (expected_seq.unwrap_or(1), e.hash));
+    }
+
+    // A chain that starts after segment 1 must say, in a later record, that retention
+    // deleted the segments before it, naming the hash the first present one links to.
+    if let (Some(first), Some(first_prev)) = (segments.first(), first_prev_of_first)
+        && first.number > 1
+    {
+        let attested = pruned
+            .iter()
+            .find(|(through, hash, _, _)| *through == first.number - 1 && *hash == first_prev);
+        match attested {
+            Some((through, _, name, line)) => report.notes.push(format!(
+                "{}: segments up to {through} were deleted by retention ({name} line {line} says so)",
+                first.stream
+            )),
+            None => report.problems.push(Problem {
+                segment: first
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                line: None,
+                kind: ProblemKind::MissingSegments {
+                    from: 1,
+                    through: first.number - 1,
+                },
+            }),
+        }
+    }
+    Ok(())
+}
