@@ -24,6 +24,10 @@ pub struct Config {
     pub seed_demo_if_empty: bool,
     /// The language for users who have not chosen one.
     pub default_lang: Lang,
+    /// Where Prometheus metrics are served (loopback by default), if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// A file the log is appended to as well as the journal.
+    pub log_file: Option<PathBuf>,
 }
 
 /// How identity assertions from the gateway are checked.
@@ -202,6 +206,22 @@ struct ConfigFile {
     seed_demo_if_empty: bool,
     #[serde(default)]
     default_lang: Lang,
+    #[serde(default = "default_metrics_listen")]
+    metrics_listen: MetricsListen,
+    #[serde(default)]
+    log_file: Option<PathBuf>,
+}
+
+/// `metrics_listen`: an address, or `false` for no metrics.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MetricsListen {
+    Off(bool),
+    At(SocketAddr),
+}
+
+fn default_metrics_listen() -> MetricsListen {
+    MetricsListen::At(SocketAddr::from((Ipv4Addr::LOCALHOST, 9465)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -294,6 +314,17 @@ impl Config {
                     .to_owned(),
             );
         }
+        let metrics_listen = match file.metrics_listen {
+            MetricsListen::At(addr) => Some(addr),
+            MetricsListen::Off(false) => None,
+            MetricsListen::Off(true) => {
+                problem(
+                    "metrics_listen",
+                    "write an address (\"127.0.0.1:9465\") or false".to_owned(),
+                );
+                None
+            }
+        };
         if file.assertion.verify_key.as_os_str().is_empty() {
             problem(
                 "assertion.verify_key",
@@ -314,6 +345,8 @@ impl Config {
                     },
                     seed_demo_if_empty: file.seed_demo_if_empty,
                     default_lang: file.default_lang,
+                    metrics_listen,
+                    log_file: file.log_file,
                 })
             }
             _ => Err(ConfigError {

@@ -4,13 +4,17 @@
 
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod config;
 pub mod error;
 pub mod facility;
 pub mod i18n;
+pub mod logging;
+pub mod metrics;
 pub mod org;
 pub mod portal;
 pub mod routes;
 pub mod schedule;
 pub mod state;
 pub mod store;
+pub mod supervision;

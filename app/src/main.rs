@@ -1,7 +1,6 @@
 //! `yakuba-app`: serves the groupware behind the gateway, checks its configuration, and loads
 //! the demo city or a city-sized synthetic organisation into its database.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -11,12 +10,11 @@ use clap::{Parser, Subcommand};
 use sqlx::AnyPool;
 use tokio::net::TcpListener;
 use tracing::{error, info, warn};
-use tracing_subscriber::EnvFilter;
 
 use app::config::Config;
 use app::org::{seed, store::LoadError};
 use app::state::AppState;
-use app::{org, routes, store};
+use app::{backup, logging, metrics, org, routes, store, supervision};
 
 /// Where packages install the configuration.
 const DEFAULT_CONFIG: &str = "/etc/yakuba/app.toml";
@@ -44,6 +42,19 @@ enum Command {
     CheckConfig,
     /// Load the demo city (やくば市) into the database unless it already holds an organisation.
     SeedDemo,
+    /// Copy the database to a new file while the app runs: an SQLite snapshot, or `pg_dump`
+    /// (custom format) for PostgreSQL.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup (stop the app first); the next start migrates it.
+    Restore {
+        /// The backup file to read.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Load a synthetic city-sized organisation into an empty database, for benchmarks.
     GenerateCity {
         /// Members of staff.
@@ -61,9 +72,23 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let result = match cli.command.unwrap_or(Command::Run) {
+    let command = cli.command.unwrap_or(Command::Run);
+    let service = matches!(command, Command::Run);
+    // Only the service logs to the journal and the optional file; other commands answer the
+    // person who typed them on standard error.
+    let log_file = if service {
+        Config::load(&cli.config).ok().and_then(|c| c.log_file)
+    } else {
+        None
+    };
+    if let Err(e) = logging::init(service, log_file.as_deref()) {
+        eprintln!("{e:#}");
+        return ExitCode::FAILURE;
+    }
+    let result = match command {
         Command::Run => run(&cli.config).await,
+        Command::Backup { to } => backup_command(&cli.config, &to).await,
+        Command::Restore { from } => restore_command(&cli.config, &from).await,
         Command::CheckConfig => return check_config(&cli.config),
         Command::SeedDemo => seed_demo(&cli.config).await,
         Command::GenerateCity {
@@ -79,18 +104,6 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs to stderr (journald picks it up); `RUST_LOG` overrides the default level.
-fn init_logging() {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colour only for a person at a terminal; journald and log files get plain text.
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
 }
 
 /// Load config, open the database, build the state, serve until SIGTERM or SIGINT.
@@ -109,12 +122,80 @@ async fn run(config_path: &Path) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     info!(listen = %config.listen, "yakuba-app listening on http://{}", config.listen);
     let state = AppState::new(pool.clone(), verifier, config.default_lang);
+    if let Some(listen) = config.metrics_listen {
+        let metrics_listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {listen}"))?;
+        info!(%listen, "metrics on http://{listen}/metrics");
+        tokio::spawn(metrics::routes::serve(
+            metrics_listener,
+            state.clone(),
+            shutdown_signal(),
+        ));
+    }
+    tokio::spawn(supervision::prove_health(config.listen));
+    tokio::spawn(reload_on_hangup(config_path.to_owned(), state.clone()));
     routes::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;
     pool.close().await;
     info!("yakuba-app stopped");
     Ok(())
+}
+
+/// `systemctl reload` (SIGHUP): read the configuration again and start trusting the gateway's
+/// current key, so a rotated key needs no restart. Settings that only apply at start (listen
+/// addresses, database) are reported when they differ.
+async fn reload_on_hangup(config_path: PathBuf, state: AppState) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        warn!("cannot listen for SIGHUP; reload means restart");
+        return;
+    };
+    let started = Config::load(&config_path).ok();
+    while hangups.recv().await.is_some() {
+        supervision::notify(&[("RELOADING", "1")]);
+        match Config::load(&config_path) {
+            Ok(config) => match config.assertion.verifier() {
+                Ok(verifier) => {
+                    state.verifier.replace(verifier);
+                    info!(key = %config.assertion.verify_key.display(), "reloaded the gateway's key");
+                    if let Some(started) = &started
+                        && (started.listen != config.listen
+                            || started.database != config.database
+                            || started.metrics_listen != config.metrics_listen)
+                    {
+                        warn!("listen, database and metrics_listen changes apply after a restart");
+                    }
+                }
+                Err(e) => error!("reload refused, the old key stays: {e}"),
+            },
+            Err(e) => error!("reload refused, the old configuration stays: {e}"),
+        }
+        supervision::notify(&[("READY", "1")]);
+    }
+}
+
+async fn backup_command(config_path: &Path, to: &Path) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let counts = backup::backup(&config.database, to).await?;
+    println!("{}: {}", to.display(), describe(&counts));
+    Ok(())
+}
+
+async fn restore_command(config_path: &Path, from: &Path) -> Result<()> {
+    let config = Config::load(config_path)?;
+    let counts = backup::restore(&config.database, from).await?;
+    println!("restored {}: {}", config.database, describe(&counts));
+    Ok(())
+}
+
+fn describe(counts: &[(String, i64)]) -> String {
+    counts
+        .iter()
+        .map(|(table, n)| format!("{table} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Prints every problem of the configuration with its key path.

@@ -53,7 +53,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let counted = router(state.clone()).layer(middleware::from_fn_with_state(
+        state.metrics.clone(),
+        crate::metrics::routes::count,
+    ));
+    axum::serve(listener, counted)
         .with_graceful_shutdown(shutdown)
         .await
 }

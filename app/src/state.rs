@@ -1,10 +1,10 @@
 //! What every request handler can reach: the database pool, the assertion verifier and the
 //! default language. Built once in `main` (or a test) and cloned into each request cheaply.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use sqlx::AnyPool;
-use sso::AssertionVerifier;
+use sso::{AssertionError, AssertionVerifier, Claims};
 
 use crate::i18n::Lang;
 
@@ -14,9 +14,11 @@ pub struct AppState {
     /// The database.
     pub pool: AnyPool,
     /// Checks the gateway's identity assertion on every request.
-    pub verifier: Arc<AssertionVerifier>,
+    pub verifier: Arc<GatewayKey>,
     /// The language for users who have not chosen one.
     pub default_lang: Lang,
+    /// Request counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Counters>,
 }
 
 impl AppState {
@@ -24,8 +26,39 @@ impl AppState {
     pub fn new(pool: AnyPool, verifier: AssertionVerifier, default_lang: Lang) -> AppState {
         AppState {
             pool,
-            verifier: Arc::new(verifier),
+            verifier: Arc::new(GatewayKey::new(verifier)),
             default_lang,
+            metrics: Arc::default(),
         }
+    }
+}
+
+/// The verifier of the gateway's assertions, replaced in place when `systemctl reload` makes
+/// the app read a new key (the gateway's key was rotated) without a restart.
+#[derive(Debug)]
+pub struct GatewayKey(RwLock<Arc<AssertionVerifier>>);
+
+impl GatewayKey {
+    /// Trust what `verifier` accepts.
+    pub fn new(verifier: AssertionVerifier) -> GatewayKey {
+        GatewayKey(RwLock::new(Arc::new(verifier)))
+    }
+
+    /// Verify an assertion with the current key.
+    pub fn verify(&self, token: &str) -> Result<Claims, AssertionError> {
+        let current = self.0.read().map_or_else(
+            |poisoned| poisoned.into_inner().clone(),
+            |guard| guard.clone(),
+        );
+        current.verify(token)
+    }
+
+    /// From now on trust what `verifier` accepts.
+    pub fn replace(&self, verifier: AssertionVerifier) {
+        let mut guard = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *guard = Arc::new(verifier);
     }
 }
