@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_rust
-ensure_packages build-essential cmake pkg-config
+ensure_packages build-essential cmake pkg-config libsystemd-dev
 cargo build --workspace --bins
 exec "$CARGO_TARGET_DIR/debug/yakuba-demo"

@@ -42,3 +42,24 @@ ensure_rust() {
 
 # Build output lives outside the checkout so repeated runs (and CI) are incremental.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yakuba-target}"
+
+# Packaging tools from crates.io, pinned so that builds are reproducible, installed once into
+# ~/.cache/yakuba-tools (not into the repository).
+YAKUBA_TOOLS="$HOME/.cache/yakuba-tools"
+ensure_packaging_tools() {
+    ensure_packages build-essential cmake pkg-config libsystemd-dev dpkg-dev
+    local tool version
+    for tool in cargo-deb@3.8.0 cargo-generate-rpm@0.21.1 cargo-cyclonedx@0.5.9; do
+        version="${tool#*@}"
+        if ! cargo install --list --root "$YAKUBA_TOOLS" 2>/dev/null | grep -q "^${tool%@*} v$version:"; then
+            # Its own build directory: the tools are not part of the workspace.
+            env -u CARGO_TARGET_DIR cargo install --locked --quiet --root "$YAKUBA_TOOLS" "$tool"
+        fi
+    done
+    export PATH="$YAKUBA_TOOLS/bin:$PATH"
+}
+
+# The workspace version (from the gateway's manifest).
+cargo_version() {
+    sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1
+}
