@@ -26,7 +26,7 @@ use crate::error::{AppError, Severity};
 use crate::i18n::Lang;
 use crate::org::model::{Employment, Staff};
 use crate::state::AppState;
-use crate::{org, portal, store};
+use crate::{org, portal, schedule, store};
 
 /// The stylesheet, compiled in so the app needs no asset directory and nothing from outside.
 const STYLESHEET: &str = include_str!("../static/app.css");
@@ -39,6 +39,7 @@ const CONTENT_SECURITY: &str = "default-src 'none'; style-src 'self'; img-src 's
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(portal::routes::routes())
+        .merge(schedule::routes::routes())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)
@@ -144,7 +145,7 @@ where
 
 /// Compares two tokens in time that depends only on their length; an empty token never
 /// matches.
-fn same_token(sent: &str, expected: &str) -> bool {
+pub(crate) fn same_token(sent: &str, expected: &str) -> bool {
     !expected.is_empty()
         && sent.len() == expected.len()
         && sent

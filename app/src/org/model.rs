@@ -230,6 +230,24 @@ pub fn tree_order(departments: Vec<Department>) -> Vec<Department> {
     out
 }
 
+/// Labels for a department picker: each name indented by its depth with full-width spaces,
+/// for departments already in [`tree_order`].
+pub fn indented_names(departments: &[Department]) -> Vec<String> {
+    let mut depth: std::collections::HashMap<DepartmentId, usize> =
+        std::collections::HashMap::with_capacity(departments.len());
+    departments
+        .iter()
+        .map(|d| {
+            let level = d
+                .parent_id
+                .and_then(|p| depth.get(&p))
+                .map_or(0, |parent| parent + 1);
+            depth.insert(d.id, level);
+            format!("{}{}", "\u{3000}".repeat(level), d.name)
+        })
+        .collect()
+}
+
 /// A groupware module that has its own function administrators (機能管理者).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Module {
@@ -621,5 +639,18 @@ mod tests {
         ];
         let ids: Vec<i64> = tree_order(departments).iter().map(|d| d.id.0).collect();
         assert_eq!(ids, [5, 6, 1, 2, 4, 3]);
+    }
+
+    #[test]
+    fn picker_labels_are_indented_by_depth() {
+        let ordered = tree_order(vec![
+            dept(1, None, 1),
+            dept(2, Some(1), 1),
+            dept(4, Some(2), 1),
+        ]);
+        assert_eq!(
+            indented_names(&ordered),
+            ["1", "\u{3000}2", "\u{3000}\u{3000}4"]
+        );
     }
 }

@@ -87,16 +87,10 @@ impl EventForm {
                 "ends" => form.ends = value,
                 "until" => form.until = value,
                 "count" => form.count = value,
-                "participants" => {
-                    if !form.participants.contains(&value) {
-                        form.participants.push(value);
-                    }
+                "participants" if !form.participants.contains(&value) => {
+                    form.participants.push(value)
                 }
-                "facilities" => {
-                    if !form.facilities.contains(&value) {
-                        form.facilities.push(value);
-                    }
-                }
+                "facilities" if !form.facilities.contains(&value) => form.facilities.push(value),
                 _ => {}
             }
         }
@@ -508,7 +502,8 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let table: &[(&[(&str, &str)], &[Problem])] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [Problem]);
+        let table: &[Case] = &[
             (&[("title", "  ")], &[Problem::TitleMissing]),
             (&[("start_date", "2025-13-01")], &[Problem::BadDate]),
             (&[("end_time", "25:00")], &[Problem::BadTime]),

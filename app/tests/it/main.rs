@@ -9,5 +9,7 @@ mod database;
 mod facility_store;
 mod http;
 mod org_store;
+mod schedule_http;
+mod schedule_store;
 mod support;
 mod tidy;

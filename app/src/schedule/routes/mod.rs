@@ -1,0 +1,198 @@
+//! The schedule's pages: the personal and department calendars (`calendar.rs`), the event
+//! pages and form (`event.rs`), the free-slot search (`free.rs`) and the calendar feed
+//! (`feed.rs`). This module holds what they share: the page chrome, the multi-valued form
+//! reader and who the viewer is.
+
+mod calendar;
+mod event;
+mod feed;
+mod free;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::routing::{get, post};
+use time::{Date, OffsetDateTime};
+use tracing::warn;
+
+use super::model::{JST, Viewer};
+use super::store;
+use super::texts::ScheduleTexts;
+use crate::error::AppError;
+use crate::i18n::{Lang, Texts};
+use crate::org;
+use crate::org::model::{Department, Module, Staff, indented_names};
+use crate::portal::model::UserHeader;
+use crate::routes::{CurrentStaff, CurrentUser, PageLang, same_token};
+use crate::state::AppState;
+
+/// The schedule's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/schedule", get(calendar::personal))
+        .route("/schedule/group", get(calendar::group))
+        .route("/schedule/events", post(event::create))
+        .route("/schedule/events/new", get(event::new))
+        .route("/schedule/events/{id}", get(event::show))
+        .route(
+            "/schedule/events/{id}/edit",
+            get(event::edit).post(event::update),
+        )
+        .route("/schedule/events/{id}/delete", post(event::delete))
+        .route("/schedule/free", get(free::search))
+        .route("/schedule/feed", get(feed::settings).post(feed::change))
+        .route("/schedule/delegates", post(feed::delegates))
+        .route("/schedule/feed/{token}", get(feed::calendar))
+}
+
+/// What every schedule page shows around its content: the account line, the language switch
+/// and the module's navigation.
+pub(super) struct Chrome {
+    /// Texts of the other language, for the switch.
+    pub other: &'static Texts,
+    /// The schedule's texts.
+    pub st: &'static ScheduleTexts,
+    /// The user line.
+    pub user: UserHeader,
+    /// The session's CSRF token, for forms.
+    pub csrf: String,
+    /// Which navigation entry is current.
+    pub nav: &'static str,
+}
+
+impl Chrome {
+    pub(super) async fn new(
+        state: &AppState,
+        me: &CurrentStaff,
+        lang: Lang,
+        nav: &'static str,
+    ) -> Result<Chrome, AppError> {
+        let path = org::store::department_path(&state.pool, me.staff.department_id).await?;
+        let profile = crate::portal::model::StaffProfile {
+            name: me.staff.name.clone(),
+            position: me.staff.position.clone(),
+            department_path: path,
+            employment: me.staff.employment,
+        };
+        Ok(Chrome {
+            other: lang.other().texts(),
+            st: ScheduleTexts::of(lang),
+            user: UserHeader::new(&me.claims, Some(profile), lang.texts()),
+            csrf: me.claims.csrf.clone(),
+            nav,
+        })
+    }
+}
+
+/// A posted form read as `name=value` pairs (repeated names kept, as checkbox lists need),
+/// accepted only with the session's CSRF token in its `csrf` field, from current staff.
+pub(super) struct Fields {
+    /// Who posted it.
+    pub me: CurrentStaff,
+    /// The pairs, in order.
+    pub pairs: Vec<(String, String)>,
+}
+
+impl Fields {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+impl FromRequest<AppState> for Fields {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = request.into_parts();
+        let user = <CurrentUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+            &mut parts, state,
+        )
+        .await?;
+        let path = parts.uri.path().to_owned();
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|_| AppError::Csrf)?;
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes)
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
+        let sent = pairs
+            .iter()
+            .find(|(n, _)| n == "csrf")
+            .map_or("", |(_, v)| v.as_str());
+        if !same_token(sent, &user.claims.csrf) {
+            warn!(path, user = %user.claims.sub, "form refused: CSRF token does not match");
+            return Err(AppError::Csrf);
+        }
+        let me = CurrentStaff::of(user, state).await?;
+        Ok(Fields { me, pairs })
+    }
+}
+
+/// Today in Japan.
+pub(super) fn today() -> Date {
+    OffsetDateTime::now_utc().to_offset(JST).date()
+}
+
+/// The viewer: who they are, who delegated to them and their schedule administration scope.
+pub(super) async fn viewer(state: &AppState, me: &Staff) -> Result<Viewer, AppError> {
+    Ok(Viewer {
+        staff: me.id,
+        delegating: store::delegating_to(&state.pool, me.id).await?,
+        admin_scope: org::store::admin_scope(&state.pool, me.id, Module::Schedule).await?,
+    })
+}
+
+/// One option of a department picker.
+pub(super) struct DepartmentOption {
+    /// Its id.
+    pub id: i64,
+    /// Indented name.
+    pub label: String,
+    /// Chosen.
+    pub selected: bool,
+}
+
+/// The department picker's options, `chosen` selected.
+pub(super) fn department_options(departments: &[Department], chosen: i64) -> Vec<DepartmentOption> {
+    departments
+        .iter()
+        .zip(indented_names(departments))
+        .map(|(d, label)| DepartmentOption {
+            id: d.id.0,
+            label,
+            selected: d.id.0 == chosen,
+        })
+        .collect()
+}
+
+/// A person as pickers and participant lists show them.
+pub(super) struct PersonLine {
+    /// Staff id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub position: String,
+    /// Ticked.
+    pub checked: bool,
+}
+
+impl PersonLine {
+    pub(super) fn of(staff: &Staff, checked: bool) -> PersonLine {
+        PersonLine {
+            id: staff.id.0,
+            name: staff.name.clone(),
+            position: staff.position.clone(),
+            checked,
+        }
+    }
+}
+
+/// Renders with the page's language handling.
+pub(super) fn page(lang: PageLang, html: String) -> axum::response::Response {
+    lang.page(html)
+}
