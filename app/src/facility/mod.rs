@@ -5,6 +5,7 @@
 //! Double booking is refused by the database itself on both backends (see `store`). It does
 //! not own events: the schedule links its events to reservations through `event_id`.
 
+pub mod form;
 pub mod grid;
 pub mod model;
 pub mod routes;

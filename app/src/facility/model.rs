@@ -228,6 +228,27 @@ pub struct Facility {
     pub in_service: bool,
 }
 
+/// A facility to create or the new state of one to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilityInput {
+    /// Its category.
+    pub category_id: CategoryId,
+    /// Name.
+    pub name: String,
+    /// Place.
+    pub place: String,
+    /// Capacity, for rooms.
+    pub capacity: Option<u32>,
+    /// Managing department.
+    pub department_id: DepartmentId,
+    /// Rules.
+    pub rules: Rules,
+    /// Notes for bookers.
+    pub note: String,
+    /// Whether it can be booked.
+    pub in_service: bool,
+}
+
 /// A half-open span of time `[start, end)`, at whole minutes, that is not empty and no
 /// longer than [`MAX_SPAN`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,8 +21,8 @@ use time::OffsetDateTime;
 
 use super::model::{
     Approval, BookableHours, BookerRights, Bookers, Busy, Category, CategoryId, Decision, Facility,
-    FacilityId, MAX_SPAN, NewReservation, Reservation, ReservationId, RuleViolation, Rules, Slot,
-    Status, Visibility, check_rules, initial_status,
+    FacilityId, FacilityInput, MAX_SPAN, NewReservation, Reservation, ReservationId, RuleViolation,
+    Rules, Slot, Status, Visibility, check_rules, initial_status,
 };
 use crate::org::model::{DepartmentId, Module, Scope, StaffId};
 use crate::org::store as org_store;
@@ -751,27 +751,6 @@ pub async fn all_facilities(pool: &AnyPool) -> Result<Vec<Facility>, sqlx::Error
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(Facility::from).collect())
-}
-
-/// A facility to create or the new state of one to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FacilityInput {
-    /// Its category.
-    pub category_id: CategoryId,
-    /// Name.
-    pub name: String,
-    /// Place.
-    pub place: String,
-    /// Capacity, for rooms.
-    pub capacity: Option<u32>,
-    /// Managing department.
-    pub department_id: DepartmentId,
-    /// Rules.
-    pub rules: Rules,
-    /// Notes for bookers.
-    pub note: String,
-    /// Whether it can be booked.
-    pub in_service: bool,
 }
 
 /// Creates a facility at the end of its category.

@@ -93,6 +93,8 @@ pub struct FacilityTexts {
     pub approval_automatic: &'static str,
     /// Whether approval is needed.
     pub approval_required: &'static str,
+    /// Tag on a facility that needs approval.
+    pub restricted_tag: &'static str,
     /// Place label.
     pub place: &'static str,
     /// Managing department label.
@@ -325,6 +327,7 @@ pub static JA: FacilityTexts = FacilityTexts {
     bookers_administrators: "管理部署の設備管理者のみ",
     approval_automatic: "承認不要（予約と同時に確定）",
     approval_required: "承認が必要（仮予約から承認で確定）",
+    restricted_tag: "要承認",
     place: "場所",
     managing_department: "管理部署",
     error_date: "日付を正しく入力してください（例: 2025-11-25）。",
@@ -459,6 +462,7 @@ pub static EN: FacilityTexts = FacilityTexts {
     bookers_administrators: "Facility administrators of the managing department only",
     approval_automatic: "No approval (confirmed at once)",
     approval_required: "Approval required (provisional until approved)",
+    restricted_tag: "Approval",
     place: "Place",
     managing_department: "Managed by",
     error_date: "Enter a valid date (e.g. 2025-11-25).",

@@ -70,6 +70,19 @@ impl UserHeader {
     }
 }
 
+/// The account corner of every groupware page's header: who is signed in, the switch to the
+/// other language and the logout form with the session's CSRF token
+/// (`templates/_account.html`).
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The user line.
+    pub user: UserHeader,
+    /// Texts of the language the switch offers.
+    pub other: &'static Texts,
+    /// The session's CSRF token, for the logout form.
+    pub csrf: String,
+}
+
 /// A tile that opens a business system through the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tile {

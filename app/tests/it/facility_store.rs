@@ -5,12 +5,10 @@
 use std::sync::Arc;
 
 use app::facility::model::{
-    Approval, BookableHours, Bookers, CategoryId, Decision, FacilityId, JST, NewReservation,
-    RuleViolation, Rules, Slot, Status, Visibility,
+    Approval, BookableHours, Bookers, CategoryId, Decision, FacilityId, FacilityInput, JST,
+    NewReservation, RuleViolation, Rules, Slot, Status, Visibility,
 };
-use app::facility::store::{
-    self, DecideError, FacilityInput, ReserveError, begin_write, book, booker_rights,
-};
+use app::facility::store::{self, DecideError, ReserveError, begin_write, book, booker_rights};
 use app::org::model::{DepartmentId, GrantKind, Module, StaffId};
 use app::org::store::{Grant, find_staff_by_login, grant_function_admin, insert_city};
 use sqlx::AnyPool;

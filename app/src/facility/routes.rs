@@ -1,1 +1,0 @@
-//! Facility pages (in progress).
