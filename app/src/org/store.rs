@@ -391,6 +391,118 @@ pub async fn department_members(
     Ok(staff)
 }
 
+/// The current members of `department` and of every department under it (a 課 with its
+/// 係), concurrent posts included, at most `limit`: the department's own people first, then
+/// each sub-department's in display order, heads first within each. Returns whether people
+/// were left out by the limit.
+pub async fn members_under(
+    pool: &AnyPool,
+    department: DepartmentId,
+    limit: usize,
+) -> Result<(Vec<Staff>, bool), sqlx::Error> {
+    let sql = format!(
+        "WITH RECURSIVE sub (id, depth, sort) AS ( \
+             SELECT id, 0, display_order FROM departments WHERE id = $1 \
+             UNION ALL \
+             SELECT d.id, sub.depth + 1, d.display_order \
+             FROM departments d JOIN sub ON d.parent_id = sub.id WHERE sub.depth < $2 \
+         ) \
+         SELECT {STAFF_COLUMNS_S}, sub.depth, sub.sort FROM staff s JOIN sub ON s.department_id = sub.id \
+         WHERE s.retired = 0 \
+         UNION ALL \
+         SELECT s.id, s.login, s.employee_no, s.name, s.kana, p.department_id, p.position, \
+                s.mail, s.retired, sub.depth, sub.sort \
+         FROM staff_posts p JOIN sub ON p.department_id = sub.id JOIN staff s ON s.id = p.staff_id \
+         WHERE s.retired = 0"
+    );
+    let rows: Vec<(StaffRow, i64, i64)> = sqlx::query(&sql)
+        .bind(department)
+        .bind(MAX_DEPTH)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|row| {
+            use sqlx::Row as _;
+            Ok((
+                StaffRow {
+                    id: row.try_get(0)?,
+                    login: row.try_get(1)?,
+                    employee_no: row.try_get(2)?,
+                    name: row.try_get(3)?,
+                    kana: row.try_get(4)?,
+                    department_id: row.try_get(5)?,
+                    position: row.try_get(6)?,
+                    mail: row.try_get(7)?,
+                    retired: row.try_get(8)?,
+                },
+                row.try_get::<i64, _>(9)?,
+                row.try_get::<i64, _>(10)?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    let mut people: Vec<(i64, i64, i64, Staff)> = rows
+        .into_iter()
+        .map(|(row, depth, sort)| {
+            let staff = Staff::from(row);
+            (depth, sort, staff.department_id.0, staff)
+        })
+        .collect();
+    people.sort_by(|a, b| {
+        (a.0, a.1, a.2)
+            .cmp(&(b.0, b.1, b.2))
+            .then_with(|| {
+                super::model::position_rank(&a.3.position)
+                    .cmp(&super::model::position_rank(&b.3.position))
+            })
+            .then_with(|| a.3.kana.cmp(&b.3.kana))
+            .then_with(|| a.3.id.cmp(&b.3.id))
+    });
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Staff> = people
+        .into_iter()
+        .map(|(_, _, _, staff)| staff)
+        .filter(|staff| seen.insert(staff.id))
+        .collect();
+    let truncated = out.len() > limit;
+    out.truncate(limit);
+    Ok((out, truncated))
+}
+
+/// Every department with current members and those members (primary department only),
+/// heads first, departments by id; for generating schedules.
+pub async fn teams(pool: &AnyPool) -> Result<Vec<(DepartmentId, Vec<StaffId>)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT department_id, id, position, kana FROM staff WHERE retired = 0 \
+         ORDER BY department_id, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    // Members as (rank, reading, id), so sorting puts heads first.
+    type Member = (u8, String, StaffId);
+    let mut teams: Vec<(DepartmentId, Vec<Member>)> = Vec::new();
+    for (department, id, position, kana) in rows {
+        let member = (super::model::position_rank(&position), kana, StaffId(id));
+        match teams.last_mut() {
+            Some((last, members)) if last.0 == department => members.push(member),
+            _ => teams.push((DepartmentId(department), vec![member])),
+        }
+    }
+    Ok(teams
+        .into_iter()
+        .map(|(department, mut members)| {
+            members.sort();
+            (
+                department,
+                members.into_iter().map(|(_, _, id)| id).collect(),
+            )
+        })
+        .collect())
+}
+
+/// [`STAFF_COLUMNS`] qualified with the table alias `s`.
+const STAFF_COLUMNS_S: &str =
+    "s.id, s.login, s.employee_no, s.name, s.kana, s.department_id, s.position, s.mail, s.retired";
+
 #[derive(sqlx::FromRow)]
 struct DepartmentRow {
     id: i64,

@@ -11,5 +11,6 @@ pub mod ical;
 pub mod model;
 pub mod recurrence;
 pub mod routes;
+pub mod seed;
 pub mod store;
 pub mod texts;

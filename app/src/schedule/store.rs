@@ -289,7 +289,21 @@ pub async fn delete_event(pool: &AnyPool, id: EventId) -> Result<(), sqlx::Error
     tx.commit().await
 }
 
-async fn delete_event_in(conn: &mut AnyConnection, id: EventId) -> Result<(), sqlx::Error> {
+/// The changed occurrences of series `series`.
+pub async fn detached_ids(
+    conn: &mut AnyConnection,
+    series: EventId,
+) -> Result<Vec<EventId>, sqlx::Error> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM schedule_events WHERE detached_from = $1")
+            .bind(series)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(ids.into_iter().map(EventId).collect())
+}
+
+/// Deletes event or series `id` in the caller's transaction; see [`delete_event`].
+pub async fn delete_event_in(conn: &mut AnyConnection, id: EventId) -> Result<(), sqlx::Error> {
     // Explicit rather than by cascade, so both backends delete the same rows in the same order.
     let children: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM schedule_events WHERE detached_from = $1")
@@ -316,23 +330,54 @@ pub async fn delete_occurrence(
     original_start: OffsetDateTime,
 ) -> Result<(), SaveError> {
     let mut tx = pool.begin().await?;
-    let event = series_in(&mut tx, series).await?;
+    delete_occurrence_in(&mut tx, series, original_start).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`delete_occurrence`] in the caller's transaction.
+pub async fn delete_occurrence_in(
+    conn: &mut AnyConnection,
+    series: EventId,
+    original_start: OffsetDateTime,
+) -> Result<(), SaveError> {
+    let event = series_in(conn, series).await?;
     if !event.has_occurrence_at(original_start) {
         return Err(SaveError::NoSuchOccurrence(series));
     }
-    add_exdate(&mut tx, series, original_start).await?;
+    add_exdate(conn, series, original_start).await?;
     let copies: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM schedule_events WHERE detached_from = $1 AND original_start = $2",
     )
     .bind(series)
     .bind(original_start.unix_timestamp())
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     for copy in copies {
-        delete_event_in(&mut tx, EventId(copy)).await?;
+        delete_event_in(conn, EventId(copy)).await?;
     }
-    tx.commit().await?;
     Ok(())
+}
+
+/// The changed occurrences of `series` whose original start is `from` or later, with that
+/// start.
+pub async fn detached_from(
+    conn: &mut AnyConnection,
+    series: EventId,
+    from: OffsetDateTime,
+) -> Result<Vec<(EventId, OffsetDateTime)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, original_start FROM schedule_events \
+         WHERE detached_from = $1 AND original_start >= $2 ORDER BY original_start",
+    )
+    .bind(series)
+    .bind(from.unix_timestamp())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| Some((EventId(id), OffsetDateTime::from_unix_timestamp(at).ok()?)))
+        .collect())
 }
 
 async fn add_exdate(
@@ -831,4 +876,38 @@ pub async fn insert_bulk(
     }
     tx.commit().await?;
     Ok(events.len())
+}
+
+/// Generates and inserts a city's schedule for every team from `first` to `last`, about
+/// `per_person` single events per member, in batches of teams (one transaction each) so that
+/// memory stays flat at millions of events. Returns how many events were inserted.
+pub async fn load_city_events(
+    pool: &AnyPool,
+    first: Date,
+    last: Date,
+    per_person: usize,
+    seed: u64,
+    now: OffsetDateTime,
+) -> Result<usize, sqlx::Error> {
+    use super::seed::{CityEvents, Team};
+    let teams = crate::org::store::teams(pool)
+        .await?
+        .into_iter()
+        .map(|(department, members)| Team {
+            department,
+            members,
+        })
+        .collect();
+    let mut generator = CityEvents::new(teams, first, last, per_person, seed);
+    let mut batch = Vec::new();
+    let mut total = 0;
+    while let Some(events) = generator.next_team() {
+        batch.extend(events);
+        if batch.len() >= 20_000 {
+            total += insert_bulk(pool, &batch, now).await?;
+            batch.clear();
+        }
+    }
+    total += insert_bulk(pool, &batch, now).await?;
+    Ok(total)
 }

@@ -53,6 +53,8 @@ pub struct ScheduleTexts {
     pub department: &'static str,
     /// Shown when a department has no members.
     pub no_members: &'static str,
+    /// Shown when a grid shows only its first people.
+    pub grid_truncated: &'static str,
     /// Someone's calendar (`{name}`).
     pub calendar_of: &'static str,
     /// Form: heading for a new event.
@@ -113,6 +115,8 @@ pub struct ScheduleTexts {
     pub pick_department: &'static str,
     /// Field label.
     pub field_facilities: &'static str,
+    /// Button: show a category's facilities to pick from.
+    pub pick_category: &'static str,
     /// Save button.
     pub save: &'static str,
     /// Cancel link.
@@ -214,6 +218,7 @@ pub static JA: ScheduleTexts = ScheduleTexts {
     member: "氏名",
     department: "組織",
     no_members: "この組織に所属する職員はいません。",
+    grid_truncated: "人数が多いため先頭の200人を表示しています。下位の組織を選んでください。",
     calendar_of: "{name} のスケジュール",
     form_new: "予定の登録",
     form_edit: "予定の変更",
@@ -244,6 +249,7 @@ pub static JA: ScheduleTexts = ScheduleTexts {
     participants_hint: "チェックを外すと参加者から外れます。他の組織の職員は組織を選んで追加できます。",
     pick_department: "組織の職員を表示",
     field_facilities: "設備",
+    pick_category: "分類の設備を表示",
     save: "登録する",
     cancel: "戻る",
     problems: "入力内容を確認してください",
@@ -316,6 +322,7 @@ pub static EN: ScheduleTexts = ScheduleTexts {
     member: "Name",
     department: "Department",
     no_members: "Nobody works in this department.",
+    grid_truncated: "Only the first 200 people are shown; pick a smaller department.",
     calendar_of: "Schedule of {name}",
     form_new: "New event",
     form_edit: "Change event",
@@ -346,6 +353,7 @@ pub static EN: ScheduleTexts = ScheduleTexts {
     participants_hint: "Untick to remove someone. Pick a department to add its members.",
     pick_department: "Show members",
     field_facilities: "Facilities",
+    pick_category: "Show facilities",
     save: "Save",
     cancel: "Back",
     problems: "Please check the form",
@@ -478,6 +486,10 @@ pub fn problem_message(problem: Problem, lang: Lang) -> &'static str {
             Problem::BadFacility => (
                 "選べない設備が含まれています。",
                 "A facility cannot be chosen.",
+            ),
+            Problem::FacilitiesOnSeries => (
+                "繰り返し予定には設備を付けられません。設備は各回の予定（この予定のみの変更）で予約してください。",
+                "A repeating series cannot hold facilities; book them on single occurrences.",
             ),
         };
         match lang {

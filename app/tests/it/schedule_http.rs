@@ -472,3 +472,102 @@ async fn retired_and_unknown_staff_are_refused_even_with_a_valid_assertion() {
         assert!(reply.body.contains("退職済み"));
     }
 }
+
+#[tokio::test]
+async fn an_event_books_its_room_and_a_taken_room_refuses_the_whole_event() {
+    use app::facility::model::{FacilityInput, Rules};
+    let app = TestApp::new().await;
+    let yamada_id = app.id("yamada").await;
+    let yamada = yamada_id.to_string();
+    let sato = app.id("sato").await.to_string();
+    let department = org::find_staff(&app.db.pool, yamada_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id;
+    let category = app::facility::store::insert_category(&app.db.pool, "本庁舎 会議室")
+        .await
+        .unwrap();
+    let room = app::facility::store::insert_facility(
+        &app.db.pool,
+        &FacilityInput {
+            category_id: category,
+            name: "第5会議室".into(),
+            place: "本庁舎 5階".into(),
+            capacity: Some(12),
+            department_id: department,
+            rules: Rules::DEFAULT,
+            note: String::new(),
+            in_service: true,
+        },
+    )
+    .await
+    .unwrap()
+    .to_string();
+    let soon = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date()
+        + time::Duration::days(7);
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        soon.year(),
+        u8::from(soon.month()),
+        soon.day()
+    );
+    let with_room = |title: &'static str, people: Vec<String>| {
+        let mut fields: Vec<(String, String)> = vec![
+            ("title".into(), title.into()),
+            ("start_date".into(), day.clone()),
+            ("end_date".into(), day.clone()),
+            ("start_time".into(), "10:00".into()),
+            ("end_time".into(), "11:00".into()),
+            ("repeat".into(), "none".into()),
+            ("facilities".into(), room.clone()),
+        ];
+        fields.extend(people.into_iter().map(|p| ("participants".to_owned(), p)));
+        fields
+    };
+    let first = with_room("係会議", vec![yamada.clone(), sato.clone()]);
+    let id = event_id(&app.create("yamada", &as_refs(&first)).await);
+    let shown = app.get("sato", &format!("/schedule/events/{id}")).await;
+    assert!(shown.body.contains("第5会議室"), "{}", shown.body);
+
+    let second = with_room("別の会議", vec![sato.clone()]);
+    let refused = app.create("sato", &as_refs(&second)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("第5会議室") && refused.body.contains("係会議"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("予約できません"), "{}", refused.body);
+    assert_eq!(
+        schedule::count_events(&app.db.pool).await.unwrap(),
+        1,
+        "the refused event was saved"
+    );
+
+    // Deleting the event frees the room.
+    let deleted = app
+        .post(
+            "yamada",
+            &format!("/schedule/events/{id}/delete"),
+            &[("csrf", "csrf-token-123"), ("scope", "all")],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    let again = app.create("sato", &as_refs(&second)).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+fn as_refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect()
+}

@@ -165,6 +165,9 @@ pub(super) async fn personal(
     Ok(page(lang, render(&page_data)?))
 }
 
+/// The most people one grid shows; a 課 with its 係 is well under it, a whole 局 is not.
+const MAX_GRID_ROWS: usize = 200;
+
 /// A member's row of the department grid.
 struct GroupRow {
     name: String,
@@ -196,6 +199,7 @@ struct GroupPage {
     today: String,
     heads: Vec<DayHead>,
     rows: Vec<GroupRow>,
+    truncated: bool,
 }
 
 pub(super) async fn group(
@@ -215,7 +219,8 @@ pub(super) async fn group(
     let department = org::store::find_department(&state.pool, department_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let members = org::store::department_members(&state.pool, department.id).await?;
+    let (members, truncated) =
+        org::store::members_under(&state.pool, department.id, MAX_GRID_ROWS).await?;
     let days = view.days(date);
     let (Some(first), Some(last)) = (days.first().copied(), days.last().copied()) else {
         return Err(AppError::NotFound);
@@ -279,6 +284,7 @@ pub(super) async fn group(
         today: href("/schedule/group", view, now, &extra),
         heads,
         rows,
+        truncated,
     };
     Ok(page(lang, render(&page_data)?))
 }

@@ -11,6 +11,8 @@ use time::Duration;
 
 use super::{Chrome, DepartmentOption, PersonLine, department_options, page, today};
 use crate::error::AppError;
+use crate::facility;
+use crate::facility::model::FacilityId;
 use crate::i18n::Texts;
 use crate::org;
 use crate::org::model::{DepartmentId, StaffId};
@@ -22,6 +24,9 @@ use crate::schedule::model::{TimeRange, local};
 use crate::schedule::store;
 use crate::schedule::texts::ScheduleTexts;
 use crate::state::AppState;
+
+/// Most rooms searched at once.
+const MAX_FACILITIES: usize = 10;
 
 /// Durations offered, in minutes.
 const DURATIONS: [i64; 6] = [30, 60, 90, 120, 180, 240];
@@ -40,6 +45,7 @@ struct FreePage {
     t: &'static Texts,
     c: Chrome,
     chosen: Vec<PersonLine>,
+    rooms: Vec<(i64, String)>,
     offered: Vec<PersonLine>,
     departments: Vec<DepartmentOption>,
     durations: Vec<(i64, String, bool)>,
@@ -54,6 +60,7 @@ struct FreePage {
 /// What the search asks: repeated `people`, and the rest once.
 struct Ask {
     people: Vec<StaffId>,
+    facilities: Vec<FacilityId>,
     department: Option<DepartmentId>,
     minutes: i64,
     from: Option<time::Date>,
@@ -64,6 +71,7 @@ struct Ask {
 fn ask(query: Option<&str>) -> Ask {
     let mut ask = Ask {
         people: Vec::new(),
+        facilities: Vec::new(),
         department: None,
         minutes: 60,
         from: None,
@@ -77,6 +85,14 @@ fn ask(query: Option<&str>) -> Ask {
                     && !ask.people.contains(&StaffId(id))
                 {
                     ask.people.push(StaffId(id));
+                }
+            }
+            "facilities" => {
+                if let Ok(id) = value.parse()
+                    && !ask.facilities.contains(&FacilityId(id))
+                    && ask.facilities.len() < MAX_FACILITIES
+                {
+                    ask.facilities.push(FacilityId(id));
                 }
             }
             "department" => ask.department = value.parse().ok().map(DepartmentId),
@@ -113,6 +129,12 @@ pub(super) async fn search(
     people.retain(|p| p.employment == org::model::Employment::Active);
     people.sort_by_key(|p| ask.people.iter().position(|id| *id == p.id));
     let hours = WorkingHours::default();
+    let mut rooms = Vec::with_capacity(ask.facilities.len());
+    for id in &ask.facilities {
+        if let Some(found) = facility::store::facility(&state.pool, *id).await? {
+            rooms.push(found);
+        }
+    }
     let mut problem = None;
     let mut results = Vec::new();
     if ask.search {
@@ -133,7 +155,8 @@ pub(super) async fn search(
                 busy.extend(event.occurrences(&window, exdates));
             }
             let japanese = lang.lang == crate::i18n::Lang::Ja;
-            let participants: String = ids.iter().map(|id| format!("&staff={id}")).collect();
+            let mut participants: String = ids.iter().map(|id| format!("&staff={id}")).collect();
+            participants.extend(rooms.iter().map(|f| format!("&facilities={}", f.id)));
             results = free_slots(&busy, from, to, hours, Duration::minutes(ask.minutes))
                 .into_iter()
                 .map(|slot| {
@@ -166,6 +189,7 @@ pub(super) async fn search(
         t: lang.lang.texts(),
         c: Chrome::new(&state, &me, lang.lang, "free").await?,
         chosen: people.iter().map(|p| PersonLine::of(p, true)).collect(),
+        rooms: rooms.iter().map(|f| (f.id.0, f.name.clone())).collect(),
         offered,
         departments: department_options(&departments, picked.0),
         durations: DURATIONS

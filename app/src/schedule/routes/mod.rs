@@ -3,8 +3,10 @@
 //! (`feed.rs`). This module holds what they share: the page chrome, the multi-valued form
 //! reader and who the viewer is.
 
+mod bookings;
 mod calendar;
 mod event;
+mod event_form;
 mod feed;
 mod free;
 
@@ -31,12 +33,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/schedule", get(calendar::personal))
         .route("/schedule/group", get(calendar::group))
-        .route("/schedule/events", post(event::create))
-        .route("/schedule/events/new", get(event::new))
+        .route("/schedule/events", post(event_form::create))
+        .route("/schedule/events/new", get(event_form::new))
         .route("/schedule/events/{id}", get(event::show))
         .route(
             "/schedule/events/{id}/edit",
-            get(event::edit).post(event::update),
+            get(event_form::edit).post(event_form::update),
         )
         .route("/schedule/events/{id}/delete", post(event::delete))
         .route("/schedule/free", get(free::search))
