@@ -16,10 +16,10 @@ pub async fn maintain(state: Arc<state::GatewayState>) {
         match state.sessions.sweep().await {
             Ok(ended) => {
                 for (key, user, reason) in ended {
-                    state.audit.record(&audit::Record {
+                    state.audit.record(audit::Record {
                         user: Some(user),
                         session: Some(key),
-                        ..audit::Record::new(audit::Kind::Logout, audit::Decision::Success, reason)
+                        ..audit::Record::new(audit::Action::Logout, audit::Decision::Success, reason)
                     });
                 }
             }
@@ -76,10 +76,10 @@ pub async fn revalidate(state: Arc<state::GatewayState>, interval: Duration) {
 }
 
 fn ended(state: &state::GatewayState, user: &str, key: &str, reason: &'static str) {
-    state.audit.record(&audit::Record {
+    state.audit.record(audit::Record {
         user: Some(user.to_owned()),
         session: Some(key.to_owned()),
-        ..audit::Record::new(audit::Kind::Logout, audit::Decision::Success, reason)
+        ..audit::Record::new(audit::Action::Logout, audit::Decision::Success, reason)
     });
 }
 

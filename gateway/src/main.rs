@@ -116,6 +116,11 @@ enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// The audit log: verify its chain and seals, or search it.
+    Audit {
+        #[command(subcommand)]
+        command: audit::cli::AuditCommand,
+    },
     /// Say whether a user may make a request, and which rule decides, as the proxy would.
     Explain {
         /// Configuration file.
@@ -172,9 +177,13 @@ fn main() -> anyhow::Result<()> {
             maintenance_runtime()?.block_on(backup::restore(&store_location(&config)?, &from))
         }
         Command::CheckConfig { config } => check_config(&config),
+        Command::Audit { command } => audit::cli::run(command),
         Command::Keygen { config } => {
             let config = load(&config)?;
             secrets::ensure_all(&config)?;
+            let audit_key = config.path(&config.audit.signing_key);
+            sso::audit::seal::SealKey::load_or_create(&audit_key, true)
+                .with_context(|| format!("audit signing key {}", audit_key.display()))?;
             println!(
                 "secrets are in place under {}",
                 config.server.data_dir.display()
@@ -238,7 +247,22 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
     // runtimes for the proxy. It lives as long as `main`, which never returns from
     // `run_forever`.
     let runtime = maintenance_runtime()?;
-    let state = Arc::new(runtime.block_on(build_state(&config, secrets))?);
+    let (config_hash, config_version) = audit::config_hash(
+        &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    let state = Arc::new(runtime.block_on(build_state(&config, secrets, &config_version))?);
+    state.audit.record(audit::Record {
+        detail: Some(serde_json::json!({
+            "sha256": config_hash,
+            "file": path.display().to_string(),
+            "routes": config.routes.len(),
+        })),
+        ..audit::Record::new(
+            audit::Action::Config,
+            audit::Decision::Success,
+            if upgrade { "config_reloaded" } else { "config_loaded" },
+        )
+    });
     runtime.spawn(background::maintain(state.clone()));
     runtime.spawn(background::revalidate(
         state.clone(),
@@ -318,7 +342,11 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
         "yakuba-gateway listening"
     );
     let _keep_alive = runtime;
-    server.run_forever()
+    server.run(pingora::server::RunArgs::default());
+    // Stopped (or handed over to a new process): seal the audit segment, which lets the
+    // next process open the stream.
+    state.audit.shutdown();
+    std::process::exit(0)
 }
 
 /// The runtime for start-up, maintenance commands and background tasks.
@@ -354,6 +382,7 @@ impl pingora::listeners::TlsAccept for NoCallbacks {}
 async fn build_state(
     config: &GatewayConfig,
     secrets: secrets::Secrets,
+    config_version: &str,
 ) -> anyhow::Result<state::GatewayState> {
     let routes = Arc::new(routing::RouteTable::new(&config.routes));
     let mut balancers = Vec::with_capacity(config.routes.len());
@@ -396,7 +425,7 @@ async fn build_state(
             .to_owned();
         idps.push(idp::Provider::new(settings, section.user_prefix.clone()));
     }
-    let audit_path = config.path(&config.audit.file);
+    let audit = audit::AuditLog::open(config, routes.clone(), config_version)?;
     Ok(state::GatewayState {
         reserved: headers::ReservedHeaders::new(routes.routes()),
         balancers,
@@ -408,8 +437,7 @@ async fn build_state(
         )?),
         ldap,
         idps,
-        audit: audit::AuditLog::open(&audit_path)
-            .with_context(|| format!("cannot open the audit log {}", audit_path.display()))?,
+        audit,
         https_port: config
             .server
             .public_https_port

@@ -2,6 +2,7 @@
 //! binaries, OpenLDAP `slapd`, PostgreSQL, an OpenID provider, sample legacy systems) on
 //! loopback and stops them when dropped.
 
+pub mod audit;
 pub mod binaries;
 pub mod oidc;
 pub mod postgres;

@@ -50,6 +50,9 @@ pub struct SystemOptions {
     /// The gateway's HTTPS port, when a test must know it before the start (to register
     /// the gateway at an OpenID provider); a free one otherwise.
     pub https_port: Option<u16>,
+    /// Limit the size of every file the gateway writes (`RLIMIT_FSIZE`, with `SIGXFSZ`
+    /// ignored), so that writes beyond it fail as on a full disk.
+    pub gateway_file_size_limit: Option<u64>,
 }
 
 /// A session store shared by several gateways.
@@ -84,6 +87,7 @@ pub struct System {
     // Processes stop before the directory is removed.
     gateway: Option<ChildGuard>,
     upgrades: u32,
+    file_size_limit: Option<u64>,
     _others: Vec<ChildGuard>,
     dir: tempfile::TempDir,
 }
@@ -236,6 +240,7 @@ impl System {
             data: data.clone(),
             gateway: None,
             upgrades: 0,
+            file_size_limit: opts.gateway_file_size_limit,
             _others: Vec::new(),
             dir,
         };
@@ -291,12 +296,30 @@ impl System {
     }
 
     fn start_gateway(&mut self) -> anyhow::Result<()> {
-        let mut cmd = Command::new(binaries::path("yakuba-gateway")?);
+        let gateway = binaries::path("yakuba-gateway")?;
+        let mut cmd = match self.file_size_limit {
+            // An ignored signal stays ignored across exec, so the write fails with EFBIG.
+            Some(limit) => {
+                let mut cmd = Command::new("sh");
+                cmd.args(["-c", "trap '' XFSZ; exec \"$@\"", "sh", "prlimit"])
+                    .arg(format!("--fsize={limit}:{limit}"))
+                    .arg(&gateway);
+                cmd
+            }
+            None => Command::new(&gateway),
+        };
         cmd.args(["run", "--config"]).arg(&self.gateway_config);
         let logs = self.dir.path().join("logs");
         self.gateway = Some(ChildGuard::spawn(cmd, "gateway", &logs)?);
         wait_for_tcp(self.https, Duration::from_secs(30))?;
         Ok(())
+    }
+
+    /// Kill the gateway with SIGKILL, as a crash or `kill -9` would.
+    pub fn kill_gateway(&mut self) {
+        if let Some(mut g) = self.gateway.take() {
+            g.kill_hard();
+        }
     }
 
     /// Stop the gateway (SIGTERM) and start it again on the same data.
@@ -383,13 +406,15 @@ impl System {
         format!("https://localhost:{}{path}", self.https.port())
     }
 
-    /// Every audit record written so far.
+    /// Every audit record written so far, with short keys for matching (see
+    /// [`crate::audit::records`]).
     pub fn audit(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.data.join("audit.log"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
+        crate::audit::records(&self.audit_dir())
+    }
+
+    /// The gateway's audit segment directory.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.data.join("audit")
     }
 
     /// Wait (up to 5 s; the gateway writes its audit log in batches) for an audit record
@@ -420,6 +445,7 @@ impl System {
                 }
             }
         }
+        text.push_str(&crate::audit::raw_text(&self.audit_dir()));
         text
     }
 }

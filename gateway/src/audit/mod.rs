@@ -1,275 +1,338 @@
-//! The audit log: one JSON object per line for every request, login and logout.
-//!
-//! Records are queued to a writer thread so the request path never waits on the disk. The
-//! queue is bounded; when it is full the record is counted and a warning logged, never
-//! silently lost. (Tamper evidence, sinks and retention come with the audit issue.)
+//! The gateway's side of the audit log (`sso::audit`): what a proxied request leaves behind
+//! ([`RequestFacts`], data the request already had, turned into an ECS record on the writer
+//! thread), the records of logins, logouts, lockouts, vault use and configuration, and the
+//! fail-closed gate. The `audit verify` and `audit search` commands are in `cli.rs`.
 
-use std::fs::OpenOptions;
-use std::io::{BufWriter, Write as _};
-use std::path::Path;
+pub mod cli;
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
-use serde::Serialize;
+use anyhow::Context as _;
+use sso::Identity;
+use sso::audit::forward::Target;
+use sso::audit::seal::SealKey;
+use sso::audit::stream::StreamSettings;
+use sso::audit::writer::Stats;
+use sso::audit::{AuditWriter, ToRecord, Unrecorded, WriterSettings};
 
-/// Records waiting for the writer before new ones are counted as dropped.
-const QUEUE: usize = 65_536;
+pub use sso::audit::{Action, Decision, Record};
 
-/// What kind of event a record describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// A request through the gateway.
-    Request,
-    /// A login attempt.
-    Login,
-    /// A session ending.
-    Logout,
-    /// Use or change of a user's credentials in the vault (never the secret itself).
-    Vault,
-}
+use crate::config::GatewayConfig;
+use crate::routing::{RouteIdx, RouteTable};
+use crate::sessions::LiveSession;
 
-/// What the gateway decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Forwarded to an upstream.
-    Allow,
-    /// Refused.
-    Deny,
-    /// Sent to the login page.
-    RedirectLogin,
-    /// Answered by the gateway itself (login page, health).
-    Served,
-    /// A login or logout that succeeded.
-    Success,
-    /// A login that failed.
-    Failure,
-}
+/// How often the writer wakes. Senders never wake it: waking a thread per record costs more
+/// than the record itself at tens of thousands of requests a second.
+const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+/// Longest user agent kept.
+const MAX_USER_AGENT: usize = 512;
 
-/// One audit record. Never carries a password, token, cookie or raw session id.
-#[derive(Debug, Clone, Serialize)]
-pub struct Record {
-    /// UTC, RFC 3339 with milliseconds.
-    pub time: String,
-    /// Event kind.
-    pub kind: Kind,
-    /// Client address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
-    /// Login id, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+/// What a proxied request leaves for its record: values the request already holds, moved
+/// rather than formatted, so that the request path stays cheap.
+pub struct RequestFacts {
+    /// When the request finished, Unix milliseconds.
+    pub time_ms: i64,
+    /// This process's number for the request.
+    pub request_id: u64,
+    /// The TCP peer.
+    pub peer: Option<SocketAddr>,
+    /// The session that made the request.
+    pub who: Option<Arc<LiveSession>>,
+    /// The user, when the gateway answered itself and knew one.
     pub user: Option<String>,
-    /// Who acted on `user`'s behalf or against them (an administrator ending a session).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub actor: Option<String>,
-    /// Keyed hash of the session id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
-    /// HTTP method.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// Host the client asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Keyed hash of the session, likewise.
+    pub session_key: Option<sso::SessionKey>,
+    /// Method.
+    pub method: http::Method,
+    /// HTTP version.
+    pub version: http::Version,
+    /// Host asked for.
     pub host: Option<String>,
-    /// Path, without the query string.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// Route id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub route: Option<String>,
-    /// The policy rule that decided (`routes.zaimu.rules[1]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-    /// Upstream address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub upstream: Option<String>,
-    /// Where credentials passed upstream came from (`vault`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Path and query as received.
+    pub uri: http::Uri,
+    /// The route.
+    pub route: Option<RouteIdx>,
+    /// The policy rule that decided.
+    pub rule: Option<Arc<str>>,
+    /// The upstream.
+    pub upstream: Option<SocketAddr>,
+    /// Where credentials sent upstream came from.
     pub credential: Option<&'static str>,
     /// Response status.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// Request body bytes.
+    pub bytes_in: u64,
     /// Response body bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bytes: Option<u64>,
-    /// Time to serve, milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<f64>,
+    pub bytes_out: u64,
+    /// Time to serve.
+    pub duration_ns: u64,
+    /// The `User-Agent` header.
+    pub user_agent: Option<http::HeaderValue>,
+    /// The TLS library's name of the protocol version (`TLSv1_3`).
+    pub tls: Option<&'static str>,
     /// The decision.
     pub decision: Decision,
-    /// Reason code.
-    pub reason: String,
+    /// Its reason code.
+    pub reason: &'static str,
 }
 
-impl Record {
-    /// A record of `kind` at the current time; fill in the rest with struct update syntax.
-    pub fn new(kind: Kind, decision: Decision, reason: impl Into<String>) -> Record {
-        Record {
-            time: timestamp(),
-            kind,
-            client: None,
-            user: None,
-            actor: None,
-            session: None,
-            method: None,
-            host: None,
-            path: None,
-            route: None,
-            rule: None,
-            upstream: None,
-            credential: None,
-            status: None,
-            bytes: None,
-            duration_ms: None,
-            decision,
-            reason: reason.into(),
+/// What goes through the queue. Both kinds are boxed so that the queue's slots stay small
+/// (65,536 of them are allocated up front).
+pub enum Entry {
+    /// A proxied request.
+    Request(Box<RequestFacts>),
+    /// Any other record.
+    Event(Box<Record>),
+}
+
+/// What the writer needs to turn [`RequestFacts`] into records.
+pub struct Context {
+    routes: Arc<RouteTable>,
+    /// Random per process, so request ids from several gateways and restarts differ.
+    instance: u32,
+}
+
+impl ToRecord for Entry {
+    type Context = Context;
+
+    fn to_record(self, cx: &Context) -> Record {
+        match self {
+            Entry::Event(record) => *record,
+            Entry::Request(facts) => facts.into_record(cx),
         }
     }
 }
 
-/// The current UTC time as RFC 3339 with milliseconds.
-pub fn timestamp() -> String {
-    format_time(time::OffsetDateTime::now_utc())
+fn method_name(method: &http::Method) -> Cow<'static, str> {
+    use http::Method;
+    let known = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::PATCH, "PATCH"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    known
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or_else(|| Cow::Owned(method.as_str().to_owned()), |(_, n)| Cow::Borrowed(*n))
 }
 
-/// `t` (UTC) as RFC 3339 with exactly three fraction digits: general RFC 3339 formatters drop
-/// trailing zeros, which would give some records `.1Z` and others `.123Z`.
-fn format_time(t: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    t.format(&format).unwrap_or_default()
+fn http_version(version: http::Version) -> Option<&'static str> {
+    match version {
+        http::Version::HTTP_09 => Some("0.9"),
+        http::Version::HTTP_10 => Some("1.0"),
+        http::Version::HTTP_11 => Some("1.1"),
+        http::Version::HTTP_2 => Some("2"),
+        http::Version::HTTP_3 => Some("3"),
+        _ => None,
+    }
 }
 
-/// Handle for writing audit records.
+/// The request id as records and logs show it.
+pub fn request_id_text(instance: u32, id: u64) -> String {
+    format!("{instance:08x}-{id:x}")
+}
+
+impl RequestFacts {
+    fn into_record(self, cx: &Context) -> Record {
+        let user_agent = self.user_agent.map(|v| {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            text.chars().take(MAX_USER_AGENT).collect::<String>()
+        });
+        let record = Record {
+            time_ms: self.time_ms,
+            request_id: Some(request_id_text(cx.instance, self.request_id)),
+            client: self.peer.map(|p| p.ip()),
+            peer: self.peer,
+            user: self.user,
+            session: self.session_key.map(|k| k.as_str().to_owned()),
+            method: Some(method_name(&self.method)),
+            http_version: http_version(self.version),
+            host: self.host,
+            path: Some(self.uri.path().to_owned()),
+            query: self
+                .uri
+                .query()
+                .map(|q| sso::audit::record::redact_query(q).into_owned()),
+            route: self.route.map(|r| cx.routes.get(r).id.clone()),
+            rule: self.rule.map(|r| r.to_string()),
+            upstream: self.upstream,
+            credential: self.credential,
+            status: self.status,
+            bytes_in: Some(self.bytes_in),
+            bytes_out: Some(self.bytes_out),
+            duration_ns: Some(self.duration_ns),
+            user_agent,
+            tls_version: self.tls.and_then(sso::audit::record::tls_version),
+            ..Record::new(Action::Request, self.decision, self.reason)
+        };
+        match &self.who {
+            Some(live) => with_session(record, live),
+            None => record,
+        }
+    }
+}
+
+/// `record` with who the user is: name, id, display name, department and how they logged in.
+pub fn with_identity(record: Record, identity: &Identity) -> Record {
+    Record {
+        user: Some(identity.user.clone()),
+        user_id: Some(identity.user.clone()),
+        full_name: Some(identity.name.clone()),
+        department: identity.department.clone(),
+        auth_method: Some(identity.method.as_str()),
+        ..record
+    }
+}
+
+/// `record` with the user of a session and the session's keyed hash.
+pub fn with_session(record: Record, live: &LiveSession) -> Record {
+    Record {
+        session: Some(live.key.as_str().to_owned()),
+        ..with_identity(record, &live.identity)
+    }
+}
+
+/// The gateway's audit log: a cheap handle shared by every request.
 #[derive(Clone)]
 pub struct AuditLog {
-    tx: SyncSender<String>,
-    dropped: Arc<AtomicU64>,
+    writer: AuditWriter<Entry>,
+    requests: bool,
+    next_request: Arc<AtomicU64>,
+    instance: u32,
 }
 
 impl AuditLog {
-    /// Open (appending) `path` and start the writer thread.
-    pub fn open(path: &Path) -> std::io::Result<AuditLog> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+    /// Open the configured audit directory (creating the sealing key when missing) and start
+    /// the writer. `version` is the configuration's hash, put in every record.
+    pub fn open(
+        config: &GatewayConfig,
+        routes: Arc<RouteTable>,
+        version: &str,
+    ) -> anyhow::Result<AuditLog> {
+        let section = &config.audit;
+        let key_path = config.path(&section.signing_key);
+        let key = SealKey::load_or_create(&key_path, true)
+            .with_context(|| format!("audit signing key {}", key_path.display()))?;
+        let mut forward = Vec::new();
+        if section.journald {
+            forward.push(Target::Journald {
+                socket: section.journald_socket.clone(),
+                identifier: "yakuba-gateway-audit".into(),
+            });
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        let (tx, rx) = sync_channel(QUEUE);
-        std::thread::Builder::new()
-            .name("audit-writer".into())
-            .spawn(move || write_loop(rx, BufWriter::new(file)))?;
+        for s in &section.syslog {
+            forward.push(Target::Syslog {
+                address: s.address,
+                transport: s.transport,
+                facility: s.facility,
+                hostname: s.hostname.clone().unwrap_or_else(hostname),
+                app_name: "yakuba-gateway".into(),
+            });
+        }
+        let dir = config.path(&section.dir);
+        let settings = WriterSettings {
+            stream: StreamSettings {
+                stream: "gateway".into(),
+                dir: dir.clone(),
+                segment_max_bytes: section.segment_max_mb.saturating_mul(1024 * 1024),
+                rotate_daily: section.rotate_daily,
+                retention: section.retention,
+                fsync: section.fsync,
+                config_version: Some(version.to_owned()),
+            },
+            queue: section.queue,
+            drain_interval: DRAIN_INTERVAL,
+            on_failure: section.on_failure,
+            forward,
+        };
+        let instance = rand::random::<u32>();
+        let writer = AuditWriter::start(settings, key, Context { routes, instance })
+            .with_context(|| format!("cannot open the audit log in {}", dir.display()))?;
         Ok(AuditLog {
-            tx,
-            dropped: Arc::new(AtomicU64::new(0)),
+            writer,
+            requests: section.record_requests,
+            next_request: Arc::new(AtomicU64::new(1)),
+            instance,
         })
     }
 
     /// Queue a record without waiting.
-    pub fn record(&self, record: &Record) {
-        let line = match serde_json::to_string(record) {
-            Ok(line) => line,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot serialise audit record");
-                return;
-            }
-        };
-        match self.tx.try_send(line) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-                if n.is_power_of_two() {
-                    tracing::warn!(audit.dropped = n, "audit queue full; records dropped");
-                }
-            }
+    pub fn record(&self, record: Record) {
+        self.writer.record(Entry::Event(Box::new(record)));
+    }
+
+    /// Queue a record and wait until it is on disk; an error (only under `fail_closed`)
+    /// means the caller must not act as if it were recorded.
+    pub async fn record_durable(&self, record: Record) -> Result<(), Unrecorded> {
+        self.writer
+            .record_durable(Entry::Event(Box::new(record)))
+            .await
+    }
+
+    /// Queue the record of a proxied request (unless requests are not recorded).
+    pub fn request(&self, facts: RequestFacts) {
+        if self.requests {
+            self.writer.record(Entry::Request(Box::new(facts)));
         }
     }
 
-    /// Records dropped because the writer could not keep up.
+    /// A number for the next request.
+    pub fn next_request_id(&self) -> u64 {
+        self.next_request.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The request id as records show it.
+    pub fn request_id(&self, id: u64) -> String {
+        request_id_text(self.instance, id)
+    }
+
+    /// Whether new requests may be served (see `audit.on_failure`).
+    pub fn accepting(&self) -> bool {
+        self.writer.accepting()
+    }
+
+    /// Count a request refused because the audit log could not record it.
+    pub fn note_refused(&self) {
+        self.writer.note_refused();
+    }
+
+    /// Counters for `/readyz` and `/metrics`.
+    pub fn stats(&self) -> Stats {
+        self.writer.stats()
+    }
+
+    /// Records lost because the writer could not keep up (`keep_serving`).
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.writer.stats().lost
+    }
+
+    /// Write what is queued and seal the open segment.
+    pub fn shutdown(&self) {
+        self.writer.shutdown();
     }
 }
 
-/// How often the writer drains the queue. Senders never wake it: waking a thread per record
-/// costs more than the record itself at tens of thousands of requests a second.
-const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
-
-fn write_loop(rx: Receiver<String>, mut out: BufWriter<std::fs::File>) {
-    loop {
-        std::thread::sleep(DRAIN_INTERVAL);
-        let mut wrote = false;
-        let mut ok = true;
-        loop {
-            match rx.try_recv() {
-                Ok(line) => {
-                    ok &= writeln!(out, "{line}").is_ok();
-                    wrote = true;
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    let _ = out.flush();
-                    return;
-                }
-            }
-        }
-        if wrote {
-            ok &= out.flush().is_ok();
-        }
-        if !ok {
-            tracing::error!("cannot write the audit log");
-        }
-    }
+/// This machine's name, for syslog's HOSTNAME.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_always_carry_three_fraction_digits() {
-        let t = time::macros::datetime!(2026-04-01 08:30:00.100 UTC);
-        assert_eq!(format_time(t), "2026-04-01T08:30:00.100Z");
-        let t = time::macros::datetime!(2026-04-01 08:30:00 UTC);
-        assert_eq!(format_time(t), "2026-04-01T08:30:00.000Z");
-    }
-
-    #[test]
-    fn records_are_json_lines_with_millisecond_utc_times() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/audit.log");
-        let log = AuditLog::open(&path).unwrap();
-        log.record(&Record {
-            user: Some("山田".into()),
-            status: Some(200),
-            ..Record::new(Kind::Request, Decision::Allow, "session_valid")
-        });
-        log.record(&Record::new(
-            Kind::Login,
-            Decision::Failure,
-            "bad_credentials",
-        ));
-        let mut lines = Vec::new();
-        for _ in 0..100 {
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            lines = text.lines().map(str::to_owned).collect();
-            if lines.len() == 2 {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        assert_eq!(lines.len(), 2);
-        let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
-        assert_eq!(first["user"], "山田");
-        assert_eq!(first["decision"], "allow");
-        let time = first["time"].as_str().unwrap();
-        assert!(
-            time.ends_with('Z') && time.len() == "2026-01-01T00:00:00.000Z".len(),
-            "{time}"
-        );
-        assert!(first.get("session").is_none());
-        assert_eq!(log.dropped(), 0);
-    }
+/// The hash of a configuration file: the full SHA-256 for the record of its loading, and
+/// its first 16 hex digits as the version every record carries.
+pub fn config_hash(text: &[u8]) -> (String, String) {
+    use sha2::Digest as _;
+    let full = sso::audit::chain::hex(&sha2::Sha256::digest(text));
+    let short = full[..16].to_owned();
+    (full, short)
 }

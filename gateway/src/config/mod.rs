@@ -189,19 +189,87 @@ impl Default for AssertionSection {
     }
 }
 
-/// `[audit]`
+/// `[audit]`: the tamper-evident audit log (see `docs/audit.md`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditSection {
-    /// JSON-lines file.
-    pub file: PathBuf,
+    /// Directory of the segment files (`gateway-NNNNNNNN-YYYYMMDD.jsonl`).
+    pub dir: PathBuf,
+    /// Ed25519 private key that seals segments, created when missing with its public half
+    /// beside it (`.pub`), which `audit verify` checks seals against. Not the assertion key.
+    pub signing_key: PathBuf,
+    /// Record every request; `false` keeps only logins, logouts, lockouts, vault use,
+    /// configuration and administrative events.
+    pub record_requests: bool,
+    /// When records are forced to disk: `"never"` (the kernel writes back), `"batch"` (after
+    /// every write, about every 20 ms under load) or an interval such as `"1s"`.
+    #[serde(deserialize_with = "fsync")]
+    pub fsync: sso::audit::stream::Fsync,
+    /// A segment is sealed at this size, in MiB.
+    pub segment_max_mb: u64,
+    /// Also seal at midnight JST, so that every day starts a segment.
+    pub rotate_daily: bool,
+    /// Sealed segments older than this are deleted (and a record in the chain says which).
+    #[serde(deserialize_with = "duration")]
+    pub retention: Duration,
+    /// When records cannot be written: `"fail_closed"` refuses new requests with a page
+    /// saying why until they can; `"keep_serving"` serves on, counting and reporting what
+    /// was lost.
+    pub on_failure: sso::audit::FailurePolicy,
+    /// Records waiting for the writer before the policy applies.
+    pub queue: usize,
+    /// Copy every record to the systemd journal.
+    pub journald: bool,
+    /// The journal's native socket.
+    pub journald_socket: PathBuf,
+    /// Syslog collectors that get a copy of every record.
+    pub syslog: Vec<SyslogSection>,
 }
 
 impl Default for AuditSection {
     fn default() -> Self {
         AuditSection {
-            file: "audit.log".into(),
+            dir: "audit".into(),
+            signing_key: "audit.key".into(),
+            record_requests: true,
+            fsync: sso::audit::stream::Fsync::Batch,
+            segment_max_mb: 256,
+            rotate_daily: true,
+            retention: Duration::from_secs(400 * 86_400),
+            on_failure: sso::audit::FailurePolicy::FailClosed,
+            queue: 65_536,
+            journald: false,
+            journald_socket: "/run/systemd/journal/socket".into(),
+            syslog: Vec::new(),
         }
+    }
+}
+
+/// `[[audit.syslog]]`: one syslog collector (RFC 5424).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyslogSection {
+    /// Collector address.
+    pub address: SocketAddr,
+    /// `"udp"` or `"tcp"` (octet-counted frames).
+    pub transport: sso::audit::forward::Transport,
+    /// Facility (default `authpriv`).
+    #[serde(default)]
+    pub facility: sso::audit::forward::Facility,
+    /// HOSTNAME in the messages (default: this machine's name).
+    #[serde(default)]
+    pub hostname: Option<String>,
+}
+
+fn fsync<'de, D: serde::Deserializer<'de>>(d: D) -> Result<sso::audit::stream::Fsync, D::Error> {
+    use sso::audit::stream::Fsync;
+    let text = String::deserialize(d)?;
+    match text.as_str() {
+        "never" => Ok(Fsync::Never),
+        "batch" => Ok(Fsync::Batch),
+        other => parse_duration(other)
+            .map(Fsync::Interval)
+            .map_err(|e| serde::de::Error::custom(format!("`never`, `batch` or an interval: {e}"))),
     }
 }
 

@@ -47,6 +47,18 @@ impl GatewayConfig {
         if self.login.failure_delay > Duration::from_secs(5) {
             problem("login.failure_delay".into(), "must be at most 5s");
         }
+        if self.audit.retention < Duration::from_secs(86_400) {
+            problem("audit.retention".into(), "must be at least 1d");
+        }
+        if self.audit.queue < 1024 {
+            problem("audit.queue".into(), "must be at least 1024");
+        }
+        if self.audit.segment_max_mb == 0 {
+            problem("audit.segment_max_mb".into(), "must be at least 1");
+        }
+        if matches!(self.audit.fsync, sso::audit::stream::Fsync::Interval(d) if d.is_zero()) {
+            problem("audit.fsync".into(), "an interval must be longer than zero");
+        }
         if self.routes.is_empty() {
             problem("routes".into(), "at least one route is needed");
         }

@@ -9,7 +9,7 @@ use sso::SessionKey;
 use sso::session::secrets_equal;
 
 use super::{Incoming, Reply, current_session, query_param};
-use crate::audit::{Decision, Kind, Record};
+use crate::audit::{Action, Decision, Record};
 use crate::lang::Lang;
 use crate::pages;
 use crate::state::GatewayState;
@@ -149,25 +149,22 @@ pub(super) async fn end_session(
         .map(|s| s.identity.user);
     match state.sessions.end(&key).await {
         Ok(existed) => {
-            state.audit.record(&Record {
-                client: req.client.map(|ip| ip.to_string()),
+            let (decision, reason) = if existed {
+                (Decision::Success, "admin")
+            } else {
+                (Decision::Failure, "admin_unknown_session")
+            };
+            // The actor is the administrator; the user whose session ended is the target.
+            let record = Record {
                 user: target.clone(),
                 actor: Some(admin.identity.user.clone()),
+                department: admin.identity.department.clone(),
+                auth_method: Some(admin.identity.method.as_str()),
                 session: Some(key.as_str().to_owned()),
-                ..Record::new(
-                    Kind::Logout,
-                    if existed {
-                        Decision::Success
-                    } else {
-                        Decision::Failure
-                    },
-                    if existed {
-                        "admin"
-                    } else {
-                        "admin_unknown_session"
-                    },
-                )
-            });
+                ..req.record(Action::Logout, decision, reason)
+            };
+            // The session has ended either way; the wait puts the record on disk first.
+            let _ = state.audit.record_durable(record).await;
             tracing::info!(admin = %admin.identity.user, user.id = ?target, "session ended by an administrator");
             let filter = field("user").unwrap_or_default();
             let encoded: String = form_urlencoded::byte_serialize(filter.as_bytes()).collect();

@@ -11,7 +11,7 @@ use sso::session::secrets_equal;
 
 use super::{Incoming, Reply, current_session, query_param};
 use crate::access::LOGIN_PATH;
-use crate::audit::{Decision, Kind, Record};
+use crate::audit::{Action, Decision, Record, with_session};
 use crate::cookies::{self, CookieValue};
 use crate::lang::Lang;
 use crate::pages;
@@ -176,18 +176,14 @@ pub(super) async fn submit(
     body: Option<Bytes>,
 ) -> Reply {
     let t = lang.texts();
-    let audit = |decision, reason: &str, user: Option<&str>, session: Option<&SessionKey>| {
-        state.audit.record(&Record {
-            client: req.client.map(|ip| ip.to_string()),
+    let audit = |decision, reason: &'static str, user: Option<&str>| {
+        state.audit.record(Record {
             user: user.map(str::to_owned),
-            session: session.map(|k| k.as_str().to_owned()),
-            method: Some("POST".into()),
-            path: Some(LOGIN_PATH.into()),
-            ..Record::new(Kind::Login, decision, reason)
+            ..req.record(Action::Login, decision, reason)
         });
     };
     let Some(form) = body.as_deref().and_then(parse_login_form) else {
-        audit(Decision::Failure, "malformed_form", None, None);
+        audit(Decision::Failure, "malformed_form", None);
         return login_form(
             state,
             lang,
@@ -211,7 +207,7 @@ pub(super) async fn submit(
         _ => false,
     };
     if !csrf_ok {
-        audit(Decision::Failure, "csrf_mismatch", Some(&form.user), None);
+        audit(Decision::Failure, "csrf_mismatch", Some(&form.user));
         return login_form(
             state,
             lang,
@@ -225,7 +221,7 @@ pub(super) async fn submit(
     }
     let now = std::time::Instant::now();
     if let Err(banned) = state.throttle.check(&form.user, req.client, now) {
-        audit(Decision::Failure, banned.reason(), Some(&form.user), None);
+        audit(Decision::Failure, banned.reason(), Some(&form.user));
         return login_form(
             state,
             lang,
@@ -246,7 +242,7 @@ pub(super) async fn submit(
             // Pad every failure to the same floor before answering.
             tokio::time::sleep_until(tokio::time::Instant::from_std(now + state.failure_delay))
                 .await;
-            audit(Decision::Failure, failure.reason, Some(&form.user), None);
+            audit(Decision::Failure, failure.reason, Some(&form.user));
             // Only the user's own mistakes count; an unreachable directory is not an attack.
             if !failure.unreachable {
                 for banned in state.throttle.failed(&form.user, req.client, now) {
@@ -256,7 +252,10 @@ pub(super) async fn submit(
                         reason = banned.reason(),
                         "too many failed logins; further attempts refused for a while"
                     );
-                    audit(Decision::Failure, banned.reason(), Some(&form.user), None);
+                    state.audit.record(Record {
+                        user: Some(form.user.clone()),
+                        ..req.record(Action::Lockout, Decision::Failure, banned.reason())
+                    });
                 }
             }
             let message = if failure.unreachable {
@@ -292,14 +291,11 @@ pub(super) async fn start_session(
     path: &str,
 ) -> Reply {
     let t = lang.texts();
-    let audit = |decision, reason: &str, user: &str, session: Option<&SessionKey>| {
-        state.audit.record(&Record {
-            client: req.client.map(|ip| ip.to_string()),
+    let audit = |decision, reason: &'static str, user: &str| {
+        state.audit.record(Record {
             user: Some(user.to_owned()),
-            session: session.map(|k| k.as_str().to_owned()),
-            method: Some(req.method.clone()),
             path: Some(path.to_owned()),
-            ..Record::new(Kind::Login, decision, reason)
+            ..req.record(Action::Login, decision, reason)
         });
     };
     // A login always gets a fresh id; an earlier session in this browser ends.
@@ -319,7 +315,7 @@ pub(super) async fn start_session(
             .map(|s| s.len())
             .unwrap_or(0);
         if held >= state.max_sessions_per_user as usize {
-            audit(Decision::Failure, "session_limit", &user, None);
+            audit(Decision::Failure, "session_limit", &user);
             return login_form(
                 state,
                 lang,
@@ -334,7 +330,32 @@ pub(super) async fn start_session(
     }
     match state.sessions.create(identity.clone(), link.as_ref()).await {
         Ok((id, live)) => {
-            audit(Decision::Success, "authenticated", &user, Some(&live.key));
+            // The login is on disk before the browser gets its session (under `fail_closed`,
+            // a login the audit log cannot record does not happen).
+            let record = Record {
+                path: Some(path.to_owned()),
+                groups: identity.groups.clone(),
+                ..with_session(req.record(Action::Login, Decision::Success, "authenticated"), &live)
+            };
+            if state.audit.record_durable(record).await.is_err() {
+                if let Err(e) = state.sessions.end(&live.key).await {
+                    tracing::error!(error = %e, "cannot end a session whose login was not recorded");
+                }
+                state.audit.record(with_session(
+                    req.record(Action::Logout, Decision::Success, "audit_unavailable"),
+                    &live,
+                ));
+                return login_form(
+                    state,
+                    lang,
+                    return_to.as_str(),
+                    &user,
+                    Some(t.audit_unavailable_body),
+                    None,
+                    503,
+                    "audit_unavailable",
+                );
+            }
             tracing::info!(user.id = %user, method = identity.method.as_str(), "login");
             let mut reply = Reply::redirect(
                 303,
@@ -353,7 +374,7 @@ pub(super) async fn start_session(
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot store a new session");
-            audit(Decision::Failure, "session_store_error", &user, None);
+            audit(Decision::Failure, "session_store_error", &user);
             login_form(
                 state,
                 lang,
@@ -400,12 +421,10 @@ pub(super) async fn logout(
             .with_header("set-cookie", cookies::clear(cookies::SESSION));
     };
     if req.cross_site || !secrets_equal(&session.csrf, &csrf) {
-        state.audit.record(&Record {
-            client: req.client.map(|ip| ip.to_string()),
-            user: Some(session.identity.user.clone()),
-            session: Some(session.key.as_str().to_owned()),
-            ..Record::new(Kind::Logout, Decision::Failure, "csrf_mismatch")
-        });
+        state.audit.record(with_session(
+            req.record(Action::Logout, Decision::Failure, "csrf_mismatch"),
+            &session,
+        ));
         let t = lang.texts();
         let html = pages::message(lang, t.logout_title, t.form_expired, Some(&session.csrf));
         return Reply::html(403, html, Decision::Deny, "csrf_mismatch");
@@ -419,12 +438,15 @@ pub(super) async fn logout(
             ..Reply::store_unavailable(lang)
         };
     }
-    state.audit.record(&Record {
-        client: req.client.map(|ip| ip.to_string()),
-        user: Some(session.identity.user.clone()),
-        session: Some(session.key.as_str().to_owned()),
-        ..Record::new(Kind::Logout, Decision::Success, "user")
-    });
+    // The session has ended whatever happens here; waiting only orders the record before the
+    // answer, so that a crash cannot leave a logout the user saw but the log lacks.
+    let _ = state
+        .audit
+        .record_durable(with_session(
+            req.record(Action::Logout, Decision::Success, "user"),
+            &session,
+        ))
+        .await;
     let mut reply = Reply::redirect(
         303,
         idp_logout.unwrap_or_else(|| format!("{LOGIN_PATH}?logged_out=1")),

@@ -48,6 +48,26 @@ pub struct Incoming {
     pub cross_site: bool,
     /// Client address, for throttling and audit records.
     pub client: Option<std::net::IpAddr>,
+    /// The request id its audit records carry.
+    pub request_id: String,
+}
+
+impl Incoming {
+    /// A record of this request's `action`: client, request id, method and path filled in.
+    pub fn record(
+        &self,
+        action: crate::audit::Action,
+        decision: Decision,
+        reason: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> crate::audit::Record {
+        crate::audit::Record {
+            client: self.client,
+            request_id: Some(self.request_id.clone()),
+            method: Some(self.method.clone().into()),
+            path: Some(self.path.clone()),
+            ..crate::audit::Record::new(action, decision, reason)
+        }
+    }
 }
 
 /// A response from the gateway itself, with what the audit record should say.
@@ -126,6 +146,18 @@ impl Reply {
             user: None,
             session: None,
         }
+    }
+
+    /// The 503 page shown while the audit log cannot record requests (`fail_closed`).
+    pub fn audit_unavailable(lang: Lang) -> Reply {
+        let t = lang.texts();
+        Reply::html(
+            503,
+            pages::message(lang, t.audit_unavailable_title, t.audit_unavailable_body, None),
+            Decision::Deny,
+            "audit_unavailable",
+        )
+        .with_header("retry-after", "30".to_owned())
     }
 
     /// The 503 page shown when the session store fails.
@@ -261,7 +293,26 @@ async fn readiness(state: &GatewayState) -> Reply {
             if reachable { "ok" } else { "FAIL" }
         ));
     }
-    lines.push(format!("audit_dropped {}", state.audit.dropped()));
+    // Refusing requests (`fail_closed`) makes the gateway unready; failing writes under
+    // `keep_serving` are shown but leave it ready, as the operator chose.
+    let audit = state.audit.stats();
+    all_ok &= audit.accepting;
+    lines.push(format!(
+        "audit {} written={} lost={} refused={} write_failures={}",
+        match (audit.accepting, audit.failing) {
+            (false, _) => "FAIL",
+            (true, true) => "DEGRADED",
+            (true, false) => "ok",
+        },
+        audit.written,
+        audit.lost,
+        audit.refused,
+        audit.write_failures
+    ));
+    lines.push(format!("audit_dropped {}", audit.lost));
+    for (collector, lost) in &audit.forward_lost {
+        lines.push(format!("audit_forward {collector} lost={lost}"));
+    }
     let body = lines.join("\n") + "\n";
     Reply {
         status: if all_ok { 200 } else { 503 },

@@ -13,7 +13,7 @@ use sso::session::secrets_equal;
 
 use super::login::{login_form, start_session};
 use super::{Incoming, Reply, query_param};
-use crate::audit::{Decision, Kind, Record};
+use crate::audit::{Action, Decision, Record};
 use crate::cookies;
 use crate::idp::Provider;
 use crate::lang::Lang;
@@ -55,17 +55,14 @@ pub(super) async fn serve(
 fn audit(
     state: &GatewayState,
     req: &Incoming,
-    kind: Kind,
+    action: Action,
     decision: Decision,
-    reason: &str,
+    reason: &'static str,
     user: Option<String>,
 ) {
-    state.audit.record(&Record {
-        client: req.client.map(|ip| ip.to_string()),
+    state.audit.record(Record {
         user,
-        method: Some(req.method.clone()),
-        path: Some(req.path.clone()),
-        ..Record::new(kind, decision, reason)
+        ..req.record(action, decision, reason)
     });
 }
 
@@ -87,7 +84,7 @@ async fn start(state: &GatewayState, req: &Incoming, lang: Lang, provider: &Prov
         Ok(client) => client,
         Err(e) => {
             tracing::warn!(idp = provider.id(), error = %e, "OpenID provider unavailable");
-            audit(state, req, Kind::Login, Decision::Failure, e.reason(), None);
+            audit(state, req, Action::Login, Decision::Failure, e.reason(), None);
             return failed(
                 state,
                 lang,
@@ -137,7 +134,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
         audit(
             state,
             req,
-            Kind::Login,
+            Action::Login,
             Decision::Failure,
             "idp_error",
             None,
@@ -149,7 +146,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
         audit(
             state,
             req,
-            Kind::Login,
+            Action::Login,
             Decision::Failure,
             "oidc_state_mismatch",
             None,
@@ -166,7 +163,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
             audit(
                 state,
                 req,
-                Kind::Login,
+                Action::Login,
                 Decision::Failure,
                 "oidc_unknown_state",
                 None,
@@ -195,7 +192,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(idp = provider.id(), error = %e, "OpenID login failed");
-            audit(state, req, Kind::Login, Decision::Failure, e.reason(), None);
+            audit(state, req, Action::Login, Decision::Failure, e.reason(), None);
             return failed(state, lang, t.idp_failed, 401, e.reason());
         }
     };
@@ -205,7 +202,7 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
         audit(
             state,
             req,
-            Kind::Login,
+            Action::Login,
             Decision::Failure,
             "name_taken_by_local_account",
             user,
@@ -253,7 +250,7 @@ async fn backchannel(
             .map(|(_, v)| v.into_owned())
     });
     let refused = |reason: &'static str| {
-        audit(state, req, Kind::Logout, Decision::Failure, reason, None);
+        audit(state, req, Action::Logout, Decision::Failure, reason, None);
         Reply {
             headers: vec![
                 ("content-type", "application/json".to_owned()),
@@ -288,11 +285,10 @@ async fn backchannel(
     {
         Ok(ended) => {
             for (key, user) in ended {
-                state.audit.record(&Record {
-                    client: req.client.map(|ip| ip.to_string()),
+                state.audit.record(Record {
                     user: Some(user),
                     session: Some(key.as_str().to_owned()),
-                    ..Record::new(Kind::Logout, Decision::Success, "backchannel")
+                    ..req.record(Action::Logout, Decision::Success, "backchannel")
                 });
             }
             Reply::text(200, "", Decision::Success, "backchannel")

@@ -13,7 +13,7 @@ use sso::SafeReturnPath;
 use sso::session::secrets_equal;
 
 use super::{Incoming, Reply, current_session, query_param};
-use crate::audit::{Decision, Kind, Record};
+use crate::audit::{Action, Decision, Record, with_session};
 use crate::lang::Lang;
 use crate::legacy::{self, SSO_PREFIX, VAULT_PREFIX};
 use crate::pages;
@@ -142,13 +142,13 @@ pub(super) fn audit(
     decision: Decision,
     reason: &'static str,
 ) {
-    state.audit.record(&Record {
-        client: req.client.map(|a| a.to_string()),
-        user: Some(session.identity.user.clone()),
-        session: Some(session.key.as_str().to_owned()),
-        route: Some(route.id.clone()),
-        ..Record::new(Kind::Vault, decision, reason)
-    });
+    state.audit.record(with_session(
+        Record {
+            route: Some(route.id.clone()),
+            ..req.record(Action::Vault, decision, reason)
+        },
+        session,
+    ));
 }
 
 fn render(page: impl askama::Template) -> String {

@@ -8,7 +8,7 @@ use pingora::prelude::*;
 
 use super::{Ctx, Proxy, Step};
 use crate::access;
-use crate::audit::{Decision, Kind, Record};
+use crate::audit::{Action, Decision, Record};
 use crate::endpoints::Reply;
 use crate::lang::Lang;
 use crate::sessions::LiveSession;
@@ -142,15 +142,18 @@ impl Proxy {
                 None
             }
             Intercept::BasicRefused => {
-                let user = ctx.user.clone().unwrap_or_default();
-                self.state.vault.forget_cached(&user, &route.id);
-                self.state.audit.record(&Record {
-                    client: ctx.client.map(|a| a.ip().to_string()),
-                    user: ctx.user.clone(),
-                    session: ctx.session_key.clone(),
+                let record = Record {
+                    client: ctx.client.map(|a| a.ip()),
                     route: Some(route.id.clone()),
-                    ..Record::new(Kind::Vault, Decision::Failure, "vault_credentials_refused")
-                });
+                    request_id: Some(self.state.audit.request_id(ctx.request_id)),
+                    ..Record::new(Action::Vault, Decision::Failure, "vault_credentials_refused")
+                };
+                if let Some(live) = &ctx.who {
+                    self.state.vault.forget_cached(&live.identity.user, &route.id);
+                    self.state
+                        .audit
+                        .record(crate::audit::with_session(record, live));
+                }
                 if legacy.navigation {
                     ctx.reason = "vault_credentials_refused";
                     Some(crate::legacy::enrol_location(

@@ -13,7 +13,7 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use sso::SessionId;
 
 use crate::access::{self, Verdict, Who};
-use crate::audit::{Decision, Kind, Record};
+use crate::audit::{Action, Decision, Record, RequestFacts};
 use crate::config::IdentityMode;
 use crate::cookies::{self, CookieValue};
 use crate::endpoints::{self, Incoming, Reply};
@@ -48,12 +48,20 @@ enum Step {
 /// Per-request state shared across Pingora's phases.
 pub struct Ctx {
     start: Instant,
+    /// This process's number for the request (`http.request.id` in the audit record).
+    request_id: u64,
     route: Option<RouteIdx>,
+    /// The session identity is forwarded for (none on public routes).
     session: Option<Arc<LiveSession>>,
+    /// The session that made the request, whether or not it was let through.
+    who: Option<Arc<LiveSession>>,
+    /// Refused because the audit log cannot record (`fail_closed`): no record of its own.
+    unaudited: bool,
     decision: Decision,
     reason: &'static str,
+    /// The user and session key when the gateway answered itself.
     user: Option<String>,
-    session_key: Option<String>,
+    session_key: Option<sso::SessionKey>,
     upstream: Option<std::net::SocketAddr>,
     client: Option<std::net::SocketAddr>,
     host: Option<String>,
@@ -144,6 +152,7 @@ impl Proxy {
                 lang_cookie: cookie(req, cookies::LANG).one().map(str::to_owned),
                 cross_site,
                 client: ctx.client.map(|a| a.ip()),
+                request_id: self.state.audit.request_id(ctx.request_id),
             };
             let body = if method == "POST" {
                 match read_body(session, endpoints::MAX_FORM).await {
@@ -189,12 +198,13 @@ impl Proxy {
                     Ok(Lookup::Live(s)) => Ok(s),
                     Ok(Lookup::Unknown) => Err("unknown_session"),
                     Ok(Lookup::Expired(why, s)) => {
-                        state.audit.record(&Record {
-                            client: ctx.client.map(|a| a.ip().to_string()),
-                            user: Some(s.identity.user.clone()),
-                            session: Some(s.key.as_str().to_owned()),
-                            ..Record::new(Kind::Logout, Decision::Success, why.reason())
-                        });
+                        state.audit.record(crate::audit::with_session(
+                            Record {
+                                client: ctx.client.map(|a| a.ip()),
+                                ..Record::new(Action::Logout, Decision::Success, why.reason())
+                            },
+                            &s,
+                        ));
                         Err(why.reason())
                     }
                     Err(e) => {
@@ -206,8 +216,7 @@ impl Proxy {
         };
         let who = match &who_session {
             Ok(s) => {
-                ctx.user = Some(s.identity.user.clone());
-                ctx.session_key = Some(s.key.as_str().to_owned());
+                ctx.who = Some(s.clone());
                 Who::User(&s.identity)
             }
             Err(reason) => Who::Anonymous(reason),
@@ -219,9 +228,10 @@ impl Proxy {
             target: &target,
         };
         let verdict = access::decide(route.map(|r| state.routes.get(r)), who, &request);
+        // Recorded whatever the verdict; only a forwarded request goes on to the upstream.
+        ctx.route = route;
         match verdict {
             Verdict::Forward { rule } => {
-                ctx.route = route;
                 ctx.decision = Decision::Allow;
                 ctx.reason = if rule.is_some() {
                     "session_valid"
@@ -312,8 +322,11 @@ impl ProxyHttp for Proxy {
     fn new_ctx(&self) -> Ctx {
         Ctx {
             start: Instant::now(),
+            request_id: self.state.audit.next_request_id(),
             route: None,
             session: None,
+            who: None,
+            unaudited: false,
             decision: Decision::Deny,
             reason: "undecided",
             user: None,
@@ -329,6 +342,17 @@ impl ProxyHttp for Proxy {
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
+        // `audit.on_failure = "fail_closed"`: while records cannot be written, nothing is
+        // served but the health checks (which then say why).
+        if !self.state.audit.accepting() {
+            ctx.unaudited = true;
+            let path = session.req_header().uri.path();
+            if path != "/healthz" && path != "/readyz" {
+                self.state.audit.note_refused();
+                let reply = Reply::audit_unavailable(page_lang(session.req_header()));
+                return self.apply(session, ctx, Step::Reply(reply)).await;
+            }
+        }
         let step = self.decide(session, ctx).await;
         self.apply(session, ctx, step).await
     }
@@ -554,23 +578,39 @@ impl ProxyHttp for Proxy {
                 .metrics
                 .login(matches!(ctx.decision, Decision::Success));
         }
-        self.state.audit.record(&Record {
-            client: ctx.client.map(|a| a.ip().to_string()),
-            user: ctx.user.clone(),
-            session: ctx.session_key.clone(),
-            method: Some(req.method.as_str().to_owned()),
-            host: ctx.host.clone(),
-            path: Some(req.uri.path().to_owned()),
-            route: ctx.route.map(|r| self.state.routes.get(r).id.clone()),
-            rule: ctx.rule.take().map(|r| r.to_string()),
+        if ctx.unaudited {
+            return;
+        }
+        let tls = session
+            .digest()
+            .and_then(|d| d.ssl_digest.as_ref())
+            .and_then(|d| match &d.version {
+                std::borrow::Cow::Borrowed(v) => Some(*v),
+                std::borrow::Cow::Owned(_) => None,
+            });
+        self.state.audit.request(RequestFacts {
+            time_ms: sso::audit::record::now_ms(),
+            request_id: ctx.request_id,
+            peer: ctx.client,
+            who: ctx.who.take(),
+            user: ctx.user.take(),
+            session_key: ctx.session_key.take(),
+            method: req.method.clone(),
+            version: req.version,
+            host: ctx.host.take(),
+            uri: req.uri.clone(),
+            route: ctx.route,
+            rule: ctx.rule.take(),
+            upstream: ctx.upstream,
             credential: ctx.credential,
-            upstream: ctx.upstream.map(|a| a.to_string()),
             status,
-            bytes: Some(session.body_bytes_sent() as u64),
-            duration_ms: Some(
-                (ctx.start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-            ),
-            ..Record::new(Kind::Request, ctx.decision, ctx.reason)
+            bytes_in: session.body_bytes_read() as u64,
+            bytes_out: session.body_bytes_sent() as u64,
+            duration_ns: u64::try_from(ctx.start.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            user_agent: req.headers.get(http::header::USER_AGENT).cloned(),
+            tls,
+            decision: ctx.decision,
+            reason: ctx.reason,
         });
     }
 }

@@ -26,8 +26,8 @@ impl Proxy {
                 if reply.user.is_some() {
                     ctx.user = reply.user.clone();
                 }
-                if let Some(key) = &reply.session {
-                    ctx.session_key = Some(key.as_str().to_owned());
+                if reply.session.is_some() {
+                    ctx.session_key = reply.session.clone();
                 }
                 let mut resp = ResponseHeader::build(reply.status, Some(reply.headers.len() + 4))?;
                 for (name, value) in &reply.headers {

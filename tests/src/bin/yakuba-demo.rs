@@ -133,7 +133,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "              https://localhost:8443/bunsho/    (HTTP Basic: enrol bunsho-demo once)"
     );
-    println!("  Audit log:  var/demo/gateway/audit.log     Logs: {LOGS}/");
+    println!("  Audit log:  var/demo/gateway/audit/        Logs: {LOGS}/");
     println!();
     println!("  Press Ctrl-C to stop.");
 

@@ -155,7 +155,7 @@ async fn a_group_restricted_system_is_forbidden_to_others_with_a_clear_page() {
             .unwrap()
             .contains("利用する権限がありません")
     );
-    assert!(sys.audit_has(|r| r["route"].is_null()
+    assert!(sys.audit_has(|r| r["route"] == "zaimu"
         && r["reason"] == "policy_denied"
         && r["rule"] == "routes.zaimu.allow_groups"
         && r["status"] == 403));

@@ -10,6 +10,7 @@
 
 mod active_directory;
 mod attacks;
+mod audit;
 mod bad_input;
 mod client;
 mod directory;

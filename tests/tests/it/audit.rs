@@ -1,0 +1,445 @@
+//! The audit log through the real gateway: ECS records for requests, logins, logouts and
+//! configuration; `audit verify` finding tampering where it is; `audit search` with JST
+//! times; `kill -9` under each fsync setting; a failing disk under each failure policy; and
+//! copies to syslog (UDP and TCP) and the journal.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use harness::system::{LOCAL_PASSWORD, System, SystemOptions};
+use reqwest::header::COOKIE;
+
+use crate::client::{get, hidden, post_form, session_cookie};
+
+/// Run `yakuba-gateway audit ARGS --config <the system's>`; returns (success, stdout, stderr).
+fn audit_cli(sys: &System, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(harness::binaries::path("yakuba-gateway").unwrap())
+        .arg("audit")
+        .args(args)
+        .arg("--config")
+        .arg(sys.gateway_config())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn segments(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn with_audit(toml: &str) -> SystemOptions {
+    SystemOptions {
+        extra_gateway_toml: format!("[audit]\n{toml}\n"),
+        ..SystemOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn requests_logins_and_logouts_are_ecs_records_in_a_chain_that_verifies() {
+    let mut sys = System::start(SystemOptions::default()).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let resp = sys
+        .client()
+        .unwrap()
+        .get(sys.url("/denkessai/list?page=2&access_token=tok-123&code=c0de"))
+        .header(COOKIE, &cookie)
+        .header("user-agent", "Mozilla/5.0 (Windows NT 10.0) 庁内端末")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(sys.audit_has(|r| r["route"] == "denkessai"));
+    let records = harness::audit::ecs_records(&sys.audit_dir());
+    let request = records
+        .iter()
+        .find(|r| r["yakuba"]["route"] == "denkessai")
+        .unwrap();
+    let ts = request["@timestamp"].as_str().unwrap();
+    assert!(ts.ends_with('Z') && ts.len() == 24 && &ts[19..20] == ".", "{ts}");
+    assert_eq!(request["ecs"]["version"], "8.11.0");
+    assert_eq!(request["event"]["kind"], "event");
+    assert_eq!(request["event"]["action"], "request");
+    assert_eq!(request["event"]["category"][0], "web");
+    assert_eq!(request["event"]["outcome"], "success");
+    assert_eq!(request["event"]["reason"], "session_valid");
+    assert!(request["event"]["duration"].as_u64().unwrap() > 0);
+    assert!(request["http"]["request"]["id"].as_str().unwrap().contains('-'));
+    assert_eq!(request["http"]["request"]["method"], "GET");
+    assert_eq!(request["http"]["response"]["status_code"], 200);
+    assert!(request["http"]["response"]["body"]["bytes"].as_u64().unwrap() > 0);
+    // reqwest speaks HTTP/2 to the gateway when ALPN offers it.
+    assert!(["1.1", "2"].contains(&request["http"]["version"].as_str().unwrap()));
+    assert_eq!(request["client"]["ip"], "127.0.0.1");
+    assert_eq!(request["source"]["ip"], "127.0.0.1");
+    assert!(request["source"]["port"].as_u64().unwrap() > 0);
+    assert_eq!(request["user"]["name"], "yamada", "{request}");
+    assert_eq!(request["user"]["id"], "yamada");
+    assert_eq!(request["user"]["full_name"], "山田 太郎");
+    assert_eq!(request["yakuba"]["department"], "総務課");
+    assert_eq!(request["yakuba"]["auth_method"], "local");
+    assert_eq!(request["yakuba"]["session"].as_str().unwrap().len(), 64);
+    assert_eq!(request["url"]["domain"], "localhost");
+    assert_eq!(request["url"]["path"], "/denkessai/list");
+    assert_eq!(
+        request["url"]["query"],
+        "page=2&access_token=REDACTED&code=REDACTED"
+    );
+    assert_eq!(
+        request["destination"]["address"],
+        sys.legacy[0].to_string()
+    );
+    assert_eq!(
+        request["user_agent"]["original"],
+        "Mozilla/5.0 (Windows NT 10.0) 庁内端末"
+    );
+    assert_eq!(request["tls"]["version"], "1.3");
+    assert_eq!(request["service"]["name"], "gateway");
+
+    let config = std::fs::read(sys.gateway_config()).unwrap();
+    let sha = sso::audit::chain::line_hash(&config);
+    let loaded = records
+        .iter()
+        .find(|r| r["event"]["action"] == "config")
+        .unwrap();
+    assert_eq!(loaded["event"]["reason"], "config_loaded");
+    assert_eq!(loaded["yakuba"]["detail"]["sha256"], sha);
+    assert_eq!(request["yakuba"]["config_version"], sha[..16]);
+
+    let login = records
+        .iter()
+        .find(|r| r["event"]["action"] == "login" && r["yakuba"]["decision"] == "success")
+        .unwrap();
+    assert_eq!(login["event"]["category"][0], "authentication");
+    assert_eq!(login["event"]["type"][0], "start");
+    assert_eq!(login["user"]["roles"][0], "staff");
+    assert_eq!(login["yakuba"]["session"], request["yakuba"]["session"]);
+
+    let portal = get(&sys, "/", Some(&cookie)).await.text().await.unwrap();
+    let csrf = hidden(&portal, "csrf").unwrap();
+    post_form(&sys, "/.yakuba/logout", &cookie, &[("csrf", csrf.as_str())]).await;
+    assert!(sys.audit_has(|r| r["kind"] == "logout" && r["reason"] == "user"));
+
+    // A graceful upgrade hands the stream over: the old process seals its segment, the new
+    // one continues the chain.
+    sys.upgrade_gateway().unwrap();
+    assert_eq!(get(&sys, "/denkessai/", None).await.status(), 302);
+    sys.restart_gateway().unwrap();
+    let (ok, out, err) = audit_cli(&sys, &["verify"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("0 problem(s)"), "{out}");
+    let segs = segments(&sys.audit_dir());
+    assert!(segs.len() >= 3, "{segs:?}");
+    assert!(sys.audit().iter().any(|r| r["reason"] == "config_reloaded"));
+
+    // An insider edits a record: verify names the segment and the line.
+    let first = &segs[0];
+    let text = std::fs::read_to_string(first).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("\"action\":\"login\""))
+        .unwrap();
+    let forged = lines[at].replace("\"yamada\"", "\"sato\"");
+    lines[at] = &forged;
+    std::fs::write(first, lines.join("\n") + "\n").unwrap();
+    let (ok, out, _) = audit_cli(&sys, &["verify"]);
+    assert!(!ok);
+    let name = first.file_name().unwrap().to_str().unwrap();
+    assert!(
+        out.contains(&format!(
+            "{name} line {}: line {} was modified",
+            at + 2,
+            at + 1
+        )),
+        "{out}"
+    );
+    std::fs::write(first, &text).unwrap();
+
+    // A whole segment goes missing.
+    let middle = &segs[1];
+    let saved = std::fs::read(middle).unwrap();
+    std::fs::remove_file(middle).unwrap();
+    let (ok, out, _) = audit_cli(&sys, &["verify"]);
+    assert!(!ok);
+    assert!(out.contains("segment 2 is missing"), "{out}");
+    std::fs::write(middle, saved).unwrap();
+    assert!(audit_cli(&sys, &["verify"]).0);
+}
+
+/// `2026-04-01T08:30:00.120Z` as JST without a zone, to the second: `2026-04-01T17:30:00`.
+fn jst_text(utc: &str, plus_secs: i64) -> String {
+    let ms = sso::audit::chain::parse_timestamp(utc).unwrap();
+    let jst = sso::audit::record::format_ms(ms + (9 * 3600 + plus_secs) * 1000);
+    jst[..19].to_owned()
+}
+
+#[tokio::test]
+async fn audit_search_finds_records_by_user_jst_time_route_decision_and_status() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/denkessai/a", Some(&cookie)).await.status(), 200);
+    // 財務会計 is only for its group: yamada is refused.
+    assert_eq!(get(&sys, "/zaimu/b", Some(&cookie)).await.status(), 403);
+    let admin = session_cookie(&sys, "admin", LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/denkessai/c", Some(&admin)).await.status(), 200);
+    assert!(sys.audit_has(|r| r["path"] == "/denkessai/c"));
+
+    let lines = |args: &[&str]| -> Vec<serde_json::Value> {
+        let (ok, out, err) = audit_cli(&sys, args);
+        assert!(ok, "{err}");
+        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let mine = lines(&["search", "--user", "yamada", "--action", "request"]);
+    assert!(mine.len() >= 2);
+    assert!(mine.iter().all(|r| r["user"]["name"] == "yamada"));
+
+    let denied = lines(&["search", "--decision", "deny", "--status", "403", "--route", "zaimu"]);
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(denied[0]["url"]["path"], "/zaimu/b");
+    assert_eq!(lines(&["search", "--status", "4xx", "--user", "admin"]).len(), 0);
+
+    // Times without a zone are JST: the same digits as UTC are nine hours away.
+    let at = denied[0]["@timestamp"].as_str().unwrap();
+    let (from, to) = (jst_text(at, 0), jst_text(at, 1));
+    let found = lines(&["search", "--route", "zaimu", "--from", &from, "--to", &to]);
+    assert_eq!(found.len(), 1, "{from}..{to}");
+    let as_utc = lines(&[
+        "search",
+        "--route",
+        "zaimu",
+        "--from",
+        &format!("{from}Z"),
+        "--to",
+        &format!("{to}Z"),
+    ]);
+    assert!(as_utc.is_empty());
+    // A bare JST date covers the whole day.
+    let day = &from[..10];
+    assert_eq!(
+        lines(&["search", "--route", "zaimu", "--from", day, "--to", day]).len(),
+        1
+    );
+
+    let (ok, table, _) = audit_cli(&sys, &["search", "--user", "yamada", "--route", "zaimu", "--format", "table"]);
+    assert!(ok);
+    assert!(table.contains(" JST  yamada  request  deny  403  zaimu  GET /zaimu/b"), "{table}");
+    let (ok, _, err) = audit_cli(&sys, &["search", "--from", "yesterday"]);
+    assert!(!ok && err.contains("is not a time"), "{err}");
+}
+
+#[tokio::test]
+async fn after_kill_9_every_record_older_than_the_drain_interval_is_on_disk_under_each_fsync_setting() {
+    for fsync in ["never", "batch", "1s"] {
+        let mut sys = System::start(with_audit(&format!("fsync = \"{fsync}\""))).unwrap();
+        let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+        for i in 0..40 {
+            let path = format!("/denkessai/kill-{fsync}-{i}");
+            assert_eq!(get(&sys, &path, Some(&cookie)).await.status(), 200);
+        }
+        // The login was written before its answer; the requests within one drain interval
+        // (20 ms) after theirs. Wait a little longer than that, then crash.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        sys.kill_gateway();
+        let records = sys.audit();
+        let kept = records
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(&format!("/denkessai/kill-{fsync}-")))
+            })
+            .count();
+        assert_eq!(kept, 40, "fsync = {fsync}");
+        assert!(records.iter().any(|r| r["kind"] == "login" && r["decision"] == "success"));
+
+        // The next start seals the segment the crash left open and carries on.
+        sys.restart_gateway().unwrap();
+        assert_eq!(get(&sys, "/denkessai/after", Some(&cookie)).await.status(), 200);
+        sys.restart_gateway().unwrap();
+        let (ok, out, err) = audit_cli(&sys, &["verify"]);
+        assert!(ok, "fsync = {fsync}: {out}{err}");
+        assert!(out.contains("sealed at the next start after a crash"), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn when_the_disk_fails_fail_closed_refuses_requests_with_a_japanese_page() {
+    let sys = System::start(SystemOptions {
+        gateway_file_size_limit: Some(192 * 1024),
+        extra_gateway_toml: "[audit]\non_failure = \"fail_closed\"\n".into(),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let mut refused = None;
+    for i in 0..2000 {
+        let resp = get(&sys, &format!("/denkessai/fill-{i}"), Some(&cookie)).await;
+        if resp.status() == 503 {
+            refused = Some(resp.text().await.unwrap());
+            break;
+        }
+        assert_eq!(resp.status(), 200);
+    }
+    let page = refused.expect("requests are refused once the audit log cannot be written");
+    assert!(page.contains("監査ログを記録できない"), "{page}");
+    // Logins are refused too; health checks say why.
+    let login = sys
+        .client()
+        .unwrap()
+        .get(sys.url("/.yakuba/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 503);
+    let ready = sys.client().unwrap().get(sys.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body = ready.text().await.unwrap();
+    assert!(body.contains("audit FAIL"), "{body}");
+    assert!(sys.all_logs().contains("cannot write the audit log"));
+}
+
+#[tokio::test]
+async fn when_the_disk_fails_keep_serving_serves_on_and_counts_and_logs_what_is_lost() {
+    let sys = System::start(SystemOptions {
+        gateway_file_size_limit: Some(192 * 1024),
+        extra_gateway_toml: "[audit]\non_failure = \"keep_serving\"\nqueue = 1024\n".into(),
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    let client = sys.client().unwrap();
+    let mut lost = 0;
+    for i in 0..6000 {
+        let resp = client
+            .get(sys.url(&format!("/denkessai/keep-{i}")))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "request {i} was not served");
+        if i % 200 == 199 {
+            let ready = client.get(sys.url("/readyz")).send().await.unwrap();
+            assert_eq!(ready.status(), 200);
+            let body = ready.text().await.unwrap();
+            lost = body
+                .lines()
+                .find_map(|l| l.strip_prefix("audit_dropped "))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            if lost > 0 {
+                assert!(body.contains("audit DEGRADED"), "{body}");
+                break;
+            }
+        }
+    }
+    assert!(lost > 0, "the queue never overflowed");
+    let logs = sys.all_logs();
+    assert!(logs.contains("cannot write the audit log"));
+    assert!(logs.contains("records lost"));
+}
+
+/// Read RFC 6587 octet-counted frames from a TCP stream until `n` have come or 10 s pass.
+fn read_frames(listener: &std::net::TcpListener, n: usize) -> Vec<String> {
+    use std::io::Read as _;
+    let (mut stream, _) = listener.accept().unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut buf = Vec::new();
+    let mut frames = Vec::new();
+    while frames.len() < n && std::time::Instant::now() < deadline {
+        let mut chunk = [0u8; 65536];
+        if let Ok(k) = stream.read(&mut chunk) {
+            buf.extend_from_slice(&chunk[..k]);
+        }
+        while let Some(sp) = buf.iter().position(|b| *b == b' ') {
+            let len: usize = std::str::from_utf8(&buf[..sp]).unwrap().parse().unwrap();
+            if buf.len() < sp + 1 + len {
+                break;
+            }
+            frames.push(String::from_utf8(buf[sp + 1..sp + 1 + len].to_vec()).unwrap());
+            buf.drain(..sp + 1 + len);
+        }
+    }
+    frames
+}
+
+/// The JSON record inside an RFC 5424 message, after checking its header.
+fn syslog_record(msg: &str) -> serde_json::Value {
+    let (header, json) = msg.split_once("\u{feff}").unwrap();
+    let fields: Vec<&str> = header.split(' ').collect();
+    // authpriv (10): info, notice or warning.
+    assert!(["<86>1", "<85>1", "<84>1"].contains(&fields[0]), "{header}");
+    assert!(fields[1].ends_with('Z'), "{header}");
+    assert_eq!(fields[3], "yakuba-gateway");
+    assert_eq!(fields[6], "[meta", "{header}");
+    assert!(fields[7].starts_with("sequenceId=\""), "{header}");
+    let record: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(fields[5], record["event"]["action"]);
+    record
+}
+
+#[tokio::test]
+async fn syslog_over_udp_and_tcp_and_the_journal_get_every_record() {
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let journal_dir = tempfile::tempdir().unwrap();
+    let journal_path = journal_dir.path().join("journal.sock");
+    let journal = std::os::unix::net::UnixDatagram::bind(&journal_path).unwrap();
+    journal
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let sys = System::start(with_audit(&format!(
+        "journald = true\njournald_socket = \"{}\"\n\
+         [[audit.syslog]]\naddress = \"{}\"\ntransport = \"udp\"\n\
+         [[audit.syslog]]\naddress = \"{}\"\ntransport = \"tcp\"\nhostname = \"gw-test\"\n",
+        journal_path.display(),
+        udp.local_addr().unwrap(),
+        tcp.local_addr().unwrap()
+    )))
+    .unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/denkessai/copied", Some(&cookie)).await.status(), 200);
+    assert!(sys.audit_has(|r| r["path"] == "/denkessai/copied"));
+    let written = sys.audit();
+    let n = written.len();
+
+    let frames = read_frames(&tcp, n);
+    assert_eq!(frames.len(), n, "every record reaches the TCP collector");
+    assert!(frames[0].contains(" gw-test yakuba-gateway "));
+    let mut udp_records = Vec::new();
+    let mut buf = [0u8; 65536];
+    while udp_records.len() < n {
+        let k = udp.recv(&mut buf).unwrap();
+        udp_records.push(syslog_record(std::str::from_utf8(&buf[..k]).unwrap()));
+    }
+    let mut journal_entries = Vec::new();
+    while journal_entries.len() < n {
+        let k = journal.recv(&mut buf).unwrap();
+        journal_entries.push(String::from_utf8(buf[..k].to_vec()).unwrap());
+    }
+    for (i, record) in written.iter().enumerate() {
+        let seq = &record["yakuba"]["chain"]["seq"];
+        let from_tcp = syslog_record(&frames[i]);
+        assert_eq!(&from_tcp["yakuba"]["chain"]["seq"], seq);
+        assert_eq!(from_tcp["@timestamp"], record["@timestamp"]);
+        assert_eq!(&udp_records[i]["yakuba"]["chain"]["seq"], seq);
+        assert!(journal_entries[i].contains(&format!("YAKUBA_AUDIT_SEQ={seq}\n")));
+        assert!(journal_entries[i].contains("SYSLOG_IDENTIFIER=yakuba-gateway-audit\n"));
+    }
+    assert!(frames.iter().any(|f| f.contains("/denkessai/copied")));
+}
