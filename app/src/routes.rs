@@ -26,7 +26,7 @@ use crate::error::{AppError, Severity};
 use crate::i18n::Lang;
 use crate::org::model::{Employment, Staff};
 use crate::state::AppState;
-use crate::{facility, org, portal, schedule, store};
+use crate::{facility, memo, org, portal, schedule, store, whereabouts};
 
 /// The stylesheet, compiled in so the app needs no asset directory and nothing from outside.
 const STYLESHEET: &str = include_str!("../static/app.css");
@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes::routes())
         .merge(schedule::routes::routes())
         .merge(facility::routes::routes())
+        .merge(whereabouts::routes::routes())
+        .merge(memo::routes::routes())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)

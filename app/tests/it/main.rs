@@ -14,3 +14,4 @@ mod schedule_http;
 mod schedule_store;
 mod support;
 mod tidy;
+mod whereabouts_memo_store;
