@@ -19,7 +19,11 @@ pub async fn maintain(state: Arc<state::GatewayState>) {
                     state.audit.record(audit::Record {
                         user: Some(user),
                         session: Some(key),
-                        ..audit::Record::new(audit::Action::Logout, audit::Decision::Success, reason)
+                        ..audit::Record::new(
+                            audit::Action::Logout,
+                            audit::Decision::Success,
+                            reason,
+                        )
                     });
                 }
             }

@@ -127,15 +127,43 @@ impl Metrics {
                 backends.len()
             );
         }
+        let audit = state.audit.stats();
         let _ = write!(
             out,
-            "# HELP yakuba_gateway_audit_dropped_total Audit records dropped because the writer fell behind.\n\
+            "# HELP yakuba_gateway_audit_dropped_total Audit records lost because the writer fell behind (audit.on_failure = keep_serving).\n\
              # TYPE yakuba_gateway_audit_dropped_total counter\n\
              yakuba_gateway_audit_dropped_total {}\n\
-             # HELP yakuba_gateway_uptime_seconds Seconds since this process started.\n\
+             # HELP yakuba_gateway_audit_written_total Audit records written to the segment files.\n\
+             # TYPE yakuba_gateway_audit_written_total counter\n\
+             yakuba_gateway_audit_written_total {}\n\
+             # HELP yakuba_gateway_audit_refused_total Requests refused because the audit log could not record them (fail_closed).\n\
+             # TYPE yakuba_gateway_audit_refused_total counter\n\
+             yakuba_gateway_audit_refused_total {}\n\
+             # HELP yakuba_gateway_audit_write_failures_total Failed attempts to write the audit log.\n\
+             # TYPE yakuba_gateway_audit_write_failures_total counter\n\
+             yakuba_gateway_audit_write_failures_total {}\n\
+             # HELP yakuba_gateway_audit_failing 1 while the audit log cannot be written.\n\
+             # TYPE yakuba_gateway_audit_failing gauge\n\
+             yakuba_gateway_audit_failing {}\n\
+             # HELP yakuba_gateway_audit_forward_lost_total Audit records a collector (syslog, journald) did not get.\n\
+             # TYPE yakuba_gateway_audit_forward_lost_total counter\n",
+            audit.lost,
+            audit.written,
+            audit.refused,
+            audit.write_failures,
+            u8::from(audit.failing),
+        );
+        for (collector, lost) in &audit.forward_lost {
+            let _ = writeln!(
+                out,
+                "yakuba_gateway_audit_forward_lost_total{{collector=\"{collector}\"}} {lost}"
+            );
+        }
+        let _ = write!(
+            out,
+            "# HELP yakuba_gateway_uptime_seconds Seconds since this process started.\n\
              # TYPE yakuba_gateway_uptime_seconds gauge\n\
              yakuba_gateway_uptime_seconds {}\n",
-            state.audit.dropped(),
             self.started.elapsed().as_secs()
         );
         out

@@ -48,9 +48,8 @@ pub fn ecs_records(dir: &Path) -> Vec<serde_json::Value> {
 }
 
 fn with_short_keys(mut record: serde_json::Value) -> serde_json::Value {
-    let get = |r: &serde_json::Value, path: &[&str]| {
-        path.iter().fold(r.clone(), |v, k| v[*k].clone())
-    };
+    let get =
+        |r: &serde_json::Value, path: &[&str]| path.iter().fold(r.clone(), |v, k| v[*k].clone());
     let mut added: Vec<(&str, serde_json::Value)> = SHORT_KEYS
         .iter()
         .map(|(short, path)| (*short, get(&record, path)))

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
-use sso::audit::search::{Query, StatusFilter};
 use sso::audit::seal::SealVerifier;
+use sso::audit::search::{Query, StatusFilter};
 
 use crate::config::GatewayConfig;
 

@@ -119,10 +119,10 @@ fn method_name(method: &http::Method) -> Cow<'static, str> {
         (Method::CONNECT, "CONNECT"),
         (Method::TRACE, "TRACE"),
     ];
-    known
-        .iter()
-        .find(|(m, _)| m == method)
-        .map_or_else(|| Cow::Owned(method.as_str().to_owned()), |(_, n)| Cow::Borrowed(*n))
+    known.iter().find(|(m, _)| m == method).map_or_else(
+        || Cow::Owned(method.as_str().to_owned()),
+        |(_, n)| Cow::Borrowed(*n),
+    )
 }
 
 fn http_version(version: http::Version) -> Option<&'static str> {
@@ -308,11 +308,6 @@ impl AuditLog {
     /// Counters for `/readyz` and `/metrics`.
     pub fn stats(&self) -> Stats {
         self.writer.stats()
-    }
-
-    /// Records lost because the writer could not keep up (`keep_serving`).
-    pub fn dropped(&self) -> u64 {
-        self.writer.stats().lost
     }
 
     /// Write what is queued and seal the open segment.

@@ -335,7 +335,10 @@ pub(super) async fn start_session(
             let record = Record {
                 path: Some(path.to_owned()),
                 groups: identity.groups.clone(),
-                ..with_session(req.record(Action::Login, Decision::Success, "authenticated"), &live)
+                ..with_session(
+                    req.record(Action::Login, Decision::Success, "authenticated"),
+                    &live,
+                )
             };
             if state.audit.record_durable(record).await.is_err() {
                 if let Err(e) = state.sessions.end(&live.key).await {

@@ -153,7 +153,12 @@ impl Reply {
         let t = lang.texts();
         Reply::html(
             503,
-            pages::message(lang, t.audit_unavailable_title, t.audit_unavailable_body, None),
+            pages::message(
+                lang,
+                t.audit_unavailable_title,
+                t.audit_unavailable_body,
+                None,
+            ),
             Decision::Deny,
             "audit_unavailable",
         )

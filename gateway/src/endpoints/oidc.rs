@@ -84,7 +84,14 @@ async fn start(state: &GatewayState, req: &Incoming, lang: Lang, provider: &Prov
         Ok(client) => client,
         Err(e) => {
             tracing::warn!(idp = provider.id(), error = %e, "OpenID provider unavailable");
-            audit(state, req, Action::Login, Decision::Failure, e.reason(), None);
+            audit(
+                state,
+                req,
+                Action::Login,
+                Decision::Failure,
+                e.reason(),
+                None,
+            );
             return failed(
                 state,
                 lang,
@@ -192,7 +199,14 @@ async fn callback(state: &GatewayState, req: &Incoming, lang: Lang, provider: &P
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(idp = provider.id(), error = %e, "OpenID login failed");
-            audit(state, req, Action::Login, Decision::Failure, e.reason(), None);
+            audit(
+                state,
+                req,
+                Action::Login,
+                Decision::Failure,
+                e.reason(),
+                None,
+            );
             return failed(state, lang, t.idp_failed, 401, e.reason());
         }
     };

@@ -146,10 +146,16 @@ impl Proxy {
                     client: ctx.client.map(|a| a.ip()),
                     route: Some(route.id.clone()),
                     request_id: Some(self.state.audit.request_id(ctx.request_id)),
-                    ..Record::new(Action::Vault, Decision::Failure, "vault_credentials_refused")
+                    ..Record::new(
+                        Action::Vault,
+                        Decision::Failure,
+                        "vault_credentials_refused",
+                    )
                 };
                 if let Some(live) = &ctx.who {
-                    self.state.vault.forget_cached(&live.identity.user, &route.id);
+                    self.state
+                        .vault
+                        .forget_cached(&live.identity.user, &route.id);
                     self.state
                         .audit
                         .record(crate::audit::with_session(record, live));

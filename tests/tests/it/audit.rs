@@ -67,7 +67,10 @@ async fn requests_logins_and_logouts_are_ecs_records_in_a_chain_that_verifies() 
         .find(|r| r["yakuba"]["route"] == "denkessai")
         .unwrap();
     let ts = request["@timestamp"].as_str().unwrap();
-    assert!(ts.ends_with('Z') && ts.len() == 24 && &ts[19..20] == ".", "{ts}");
+    assert!(
+        ts.ends_with('Z') && ts.len() == 24 && &ts[19..20] == ".",
+        "{ts}"
+    );
     assert_eq!(request["ecs"]["version"], "8.11.0");
     assert_eq!(request["event"]["kind"], "event");
     assert_eq!(request["event"]["action"], "request");
@@ -75,10 +78,20 @@ async fn requests_logins_and_logouts_are_ecs_records_in_a_chain_that_verifies() 
     assert_eq!(request["event"]["outcome"], "success");
     assert_eq!(request["event"]["reason"], "session_valid");
     assert!(request["event"]["duration"].as_u64().unwrap() > 0);
-    assert!(request["http"]["request"]["id"].as_str().unwrap().contains('-'));
+    assert!(
+        request["http"]["request"]["id"]
+            .as_str()
+            .unwrap()
+            .contains('-')
+    );
     assert_eq!(request["http"]["request"]["method"], "GET");
     assert_eq!(request["http"]["response"]["status_code"], 200);
-    assert!(request["http"]["response"]["body"]["bytes"].as_u64().unwrap() > 0);
+    assert!(
+        request["http"]["response"]["body"]["bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     // reqwest speaks HTTP/2 to the gateway when ALPN offers it.
     assert!(["1.1", "2"].contains(&request["http"]["version"].as_str().unwrap()));
     assert_eq!(request["client"]["ip"], "127.0.0.1");
@@ -96,10 +109,7 @@ async fn requests_logins_and_logouts_are_ecs_records_in_a_chain_that_verifies() 
         request["url"]["query"],
         "page=2&access_token=REDACTED&code=REDACTED"
     );
-    assert_eq!(
-        request["destination"]["address"],
-        sys.legacy[0].to_string()
-    );
+    assert_eq!(request["destination"]["address"], sys.legacy[0].to_string());
     assert_eq!(
         request["user_agent"]["original"],
         "Mozilla/5.0 (Windows NT 10.0) 庁内端末"
@@ -199,16 +209,29 @@ async fn audit_search_finds_records_by_user_jst_time_route_decision_and_status()
     let lines = |args: &[&str]| -> Vec<serde_json::Value> {
         let (ok, out, err) = audit_cli(&sys, args);
         assert!(ok, "{err}");
-        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     };
     let mine = lines(&["search", "--user", "yamada", "--action", "request"]);
     assert!(mine.len() >= 2);
     assert!(mine.iter().all(|r| r["user"]["name"] == "yamada"));
 
-    let denied = lines(&["search", "--decision", "deny", "--status", "403", "--route", "zaimu"]);
+    let denied = lines(&[
+        "search",
+        "--decision",
+        "deny",
+        "--status",
+        "403",
+        "--route",
+        "zaimu",
+    ]);
     assert_eq!(denied.len(), 1, "{denied:?}");
     assert_eq!(denied[0]["url"]["path"], "/zaimu/b");
-    assert_eq!(lines(&["search", "--status", "4xx", "--user", "admin"]).len(), 0);
+    assert_eq!(
+        lines(&["search", "--status", "4xx", "--user", "admin"]).len(),
+        0
+    );
 
     // Times without a zone are JST: the same digits as UTC are nine hours away.
     let at = denied[0]["@timestamp"].as_str().unwrap();
@@ -232,15 +255,24 @@ async fn audit_search_finds_records_by_user_jst_time_route_decision_and_status()
         1
     );
 
-    let (ok, table, _) = audit_cli(&sys, &["search", "--user", "yamada", "--route", "zaimu", "--format", "table"]);
+    let (ok, table, _) = audit_cli(
+        &sys,
+        &[
+            "search", "--user", "yamada", "--route", "zaimu", "--format", "table",
+        ],
+    );
     assert!(ok);
-    assert!(table.contains(" JST  yamada  request  deny  403  zaimu  GET /zaimu/b"), "{table}");
+    assert!(
+        table.contains(" JST  yamada  request  deny  403  zaimu  GET /zaimu/b"),
+        "{table}"
+    );
     let (ok, _, err) = audit_cli(&sys, &["search", "--from", "yesterday"]);
     assert!(!ok && err.contains("is not a time"), "{err}");
 }
 
 #[tokio::test]
-async fn after_kill_9_every_record_older_than_the_drain_interval_is_on_disk_under_each_fsync_setting() {
+async fn after_kill_9_every_record_older_than_the_drain_interval_is_on_disk_under_each_fsync_setting()
+ {
     for fsync in ["never", "batch", "1s"] {
         let mut sys = System::start(with_audit(&format!("fsync = \"{fsync}\""))).unwrap();
         let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
@@ -262,15 +294,25 @@ async fn after_kill_9_every_record_older_than_the_drain_interval_is_on_disk_unde
             })
             .count();
         assert_eq!(kept, 40, "fsync = {fsync}");
-        assert!(records.iter().any(|r| r["kind"] == "login" && r["decision"] == "success"));
+        assert!(
+            records
+                .iter()
+                .any(|r| r["kind"] == "login" && r["decision"] == "success")
+        );
 
         // The next start seals the segment the crash left open and carries on.
         sys.restart_gateway().unwrap();
-        assert_eq!(get(&sys, "/denkessai/after", Some(&cookie)).await.status(), 200);
+        assert_eq!(
+            get(&sys, "/denkessai/after", Some(&cookie)).await.status(),
+            200
+        );
         sys.restart_gateway().unwrap();
         let (ok, out, err) = audit_cli(&sys, &["verify"]);
         assert!(ok, "fsync = {fsync}: {out}{err}");
-        assert!(out.contains("sealed at the next start after a crash"), "{out}");
+        assert!(
+            out.contains("sealed at the next start after a crash"),
+            "{out}"
+        );
     }
 }
 
@@ -303,7 +345,13 @@ async fn when_the_disk_fails_fail_closed_refuses_requests_with_a_japanese_page()
         .await
         .unwrap();
     assert_eq!(login.status(), 503);
-    let ready = sys.client().unwrap().get(sys.url("/readyz")).send().await.unwrap();
+    let ready = sys
+        .client()
+        .unwrap()
+        .get(sys.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
     let body = ready.text().await.unwrap();
     assert!(body.contains("audit FAIL"), "{body}");
@@ -413,7 +461,10 @@ async fn syslog_over_udp_and_tcp_and_the_journal_get_every_record() {
     )))
     .unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
-    assert_eq!(get(&sys, "/denkessai/copied", Some(&cookie)).await.status(), 200);
+    assert_eq!(
+        get(&sys, "/denkessai/copied", Some(&cookie)).await.status(),
+        200
+    );
     assert!(sys.audit_has(|r| r["path"] == "/denkessai/copied"));
     let written = sys.audit();
     let n = written.len();
