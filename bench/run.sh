@@ -150,5 +150,5 @@ awk -v a="$GW_RPS" -v b="$NG_RPS" -v c="$GW_CPU" -v d="$NG_CPU" \
     'BEGIN{printf "throughput ratio gateway/nginx: %.2f\nCPU per request ratio gateway/nginx: %.2f\n", a/b, c/d}'
 awk -v a="$GW_RPS" -v b="$BARE_RPS" -v c="$GW_CPU" -v d="$BARE_CPU" \
     'BEGIN{printf "throughput ratio gateway/bare Pingora: %.2f\nCPU per request ratio gateway/bare Pingora: %.2f\n", a/b, c/d}'
-AUDIT_LINES="$(wc -l < "$WORK/gw/audit.log")"
+AUDIT_LINES="$(cat "$WORK"/gw/audit/gateway-*.jsonl | wc -l)"
 echo "gateway audit records written: $AUDIT_LINES"

@@ -315,7 +315,7 @@ step "purge"
 inside sh -ec 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq yakuba >/dev/null 2>&1
     test ! -e /etc/yakuba
     test ! -e /var/lib/yakuba/gateway && test ! -e /var/lib/yakuba/app
-    test -f /var/log/yakuba/audit.log
+    ls /var/log/yakuba/audit/gateway-*.jsonl >/dev/null
     test -f /var/lib/yakuba/backup/app.db
     test ! -e /usr/lib/systemd/system/yakuba-gateway.service
     ! pgrep -u yakuba >/dev/null' || fail "purge left or removed the wrong things"
