@@ -21,26 +21,26 @@ use tower::ServiceExt as _;
 
 use crate::support::{Keys, TestDb, claims, sqlite_db};
 
-struct TestApp {
+pub(crate) struct TestApp {
     keys: Keys,
     state: AppState,
-    db: TestDb,
+    pub(crate) db: TestDb,
     category: CategoryId,
     room: FacilityId,
     restricted: FacilityId,
 }
 
-struct Reply {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) body: String,
 }
 
-fn yamada() -> Claims {
+pub(crate) fn yamada() -> Claims {
     claims("yamada", "山田 太郎", Some("総務課"))
 }
 
-fn sato() -> Claims {
+pub(crate) fn sato() -> Claims {
     claims("sato", "佐藤 花子", Some("財務課"))
 }
 
@@ -51,7 +51,7 @@ fn tomorrow() -> Date {
 impl TestApp {
     /// The demo city with two rooms managed by 総務課 (山田's department): an open one and
     /// one that needs approval.
-    async fn new() -> TestApp {
+    pub(crate) async fn new() -> TestApp {
         let db = sqlite_db().await;
         app::org::store::insert_city(&db.pool, &app::org::seed::demo_city())
             .await
@@ -95,7 +95,7 @@ impl TestApp {
         }
     }
 
-    async fn staff(&self, login: &str) -> Staff {
+    pub(crate) async fn staff(&self, login: &str) -> Staff {
         find_staff_by_login(&self.db.pool, login)
             .await
             .unwrap()
@@ -124,7 +124,7 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn get(&self, path: &str, who: Claims) -> Reply {
+    pub(crate) async fn get(&self, path: &str, who: Claims) -> Reply {
         let request = Request::get(path)
             .header(sso::assertion::HEADER, self.token(who))
             .body(Body::empty())
@@ -132,7 +132,7 @@ impl TestApp {
         self.send(request).await
     }
 
-    async fn post(&self, path: &str, who: Claims, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&self, path: &str, who: Claims, fields: &[(&str, &str)]) -> Reply {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();

@@ -14,4 +14,5 @@ mod schedule_http;
 mod schedule_store;
 mod support;
 mod tidy;
+mod whereabouts_memo_http;
 mod whereabouts_memo_store;

@@ -1,0 +1,333 @@
+//! The status board and phone memos over HTTP without sockets: who may set whose status,
+//! statuses from the schedule, memos from leaving to handled, CSRF and bad input.
+
+use app::org::model::StaffId;
+use app::schedule::form::EventDraft;
+use app::schedule::model::{Certainty, TimeRange, Visibility};
+use axum::http::StatusCode;
+use time::{Duration, OffsetDateTime};
+
+use crate::facility_http::{TestApp, sato, yamada};
+
+const CSRF: (&str, &str) = ("csrf", "csrf-token-123");
+
+/// A colleague of 山田 in 総務課 (not 山田).
+async fn colleague(app: &TestApp) -> app::org::model::Staff {
+    let yamada = app.staff("yamada").await;
+    app::org::store::department_members(&app.db.pool, yamada.department_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id != yamada.id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_board_shows_statuses_set_by_hand_and_from_the_schedule() {
+    let app = TestApp::new().await;
+    let yamada_id = app.staff("yamada").await.id;
+    let colleague = colleague(&app).await;
+    let now = OffsetDateTime::now_utc();
+    let meeting = EventDraft {
+        title: "予算ヒアリング".into(),
+        place: String::new(),
+        memo: String::new(),
+        span: TimeRange::new(now - Duration::minutes(10), now + Duration::minutes(50)).unwrap(),
+        all_day: false,
+        certainty: Certainty::Confirmed,
+        visibility: Visibility::Public,
+        rule: None,
+        participants: vec![colleague.id],
+        facilities: vec![],
+    };
+    app::schedule::store::create_event(&app.db.pool, &meeting, colleague.id, now)
+        .await
+        .unwrap();
+
+    let set = app
+        .post(
+            &format!("/whereabouts/{yamada_id}"),
+            yamada(),
+            &[
+                CSRF,
+                ("action", "set"),
+                ("status", "out"),
+                ("comment", "北区役所へ"),
+                ("returns", "15:30"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let back = set.location.unwrap();
+    assert!(back.contains("saved=1"), "{back}");
+
+    // 佐藤 of 財務課 looks at 総務課's board.
+    let board = app.get(&back.replace("&saved=1", ""), sato()).await;
+    assert_eq!(board.status, StatusCode::OK);
+    let body = &board.body;
+    let row = |name: &str| {
+        let start = body
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} not on {body}"));
+        &body[start..start + body[start..].find("</tr>").unwrap()]
+    };
+    let yamada_row = row("山田 太郎");
+    assert!(
+        yamada_row.contains("presence-out") && yamada_row.contains("外出"),
+        "{yamada_row}"
+    );
+    assert!(yamada_row.contains("北区役所へ") && yamada_row.contains("15:30"));
+    let colleague_row = row(&colleague.name);
+    assert!(
+        colleague_row.contains("presence-meeting"),
+        "{colleague_row}"
+    );
+    assert!(colleague_row.contains("予算ヒアリング") && colleague_row.contains("予定より"));
+    // Others' statuses are not 佐藤's to change; a memo link is offered.
+    assert!(!body.contains(&format!(r#"href="/whereabouts/{yamada_id}""#)));
+    assert!(body.contains(&format!("/memos/new?to={yamada_id}")));
+}
+
+#[tokio::test]
+async fn only_oneself_colleagues_and_administrators_set_a_status() {
+    let app = TestApp::new().await;
+    let yamada_id = app.staff("yamada").await.id;
+    let colleague = colleague(&app).await;
+    let path = format!("/whereabouts/{yamada_id}");
+    let fields = [CSRF, ("action", "set"), ("status", "meeting")];
+    assert_eq!(
+        app.post(&path, sato(), &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get(&path, sato()).await.status, StatusCode::FORBIDDEN);
+    let forged = app
+        .post(
+            &path,
+            yamada(),
+            &[("csrf", "x"), ("action", "set"), ("status", "out")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let statuses = |id: StaffId| {
+        let pool = app.db.pool.clone();
+        async move {
+            app::whereabouts::store::hand_statuses(&pool, &[id])
+                .await
+                .unwrap()
+        }
+    };
+    assert!(statuses(yamada_id).await.is_empty(), "nothing saved");
+
+    // A colleague in the same 課 may, and the board says who set it.
+    let by_colleague = app
+        .post(
+            &path,
+            crate::support::claims(&colleague.login, &colleague.name, Some("総務課")),
+            &fields,
+        )
+        .await;
+    assert_eq!(
+        by_colleague.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        by_colleague.body
+    );
+    assert_eq!(statuses(yamada_id).await[&yamada_id].set_by, colleague.id);
+    let board = app.get("/whereabouts", yamada()).await;
+    assert!(
+        board
+            .body
+            .contains(&format!("{} さんが設定", colleague.name))
+    );
+
+    // Bad input is shown again and saves nothing new.
+    let bad = app
+        .post(
+            &path,
+            yamada(),
+            &[
+                CSRF,
+                ("action", "set"),
+                ("status", "lunch"),
+                ("returns", "9時"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("所在を選んでください。"));
+    assert!(bad.body.contains("戻り時刻を正しく入力してください"));
+    assert_eq!(
+        statuses(yamada_id).await[&yamada_id].presence,
+        app::whereabouts::model::Presence::Meeting
+    );
+
+    // Back to the schedule.
+    let cleared = app
+        .post(&path, yamada(), &[CSRF, ("action", "clear")])
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert!(statuses(yamada_id).await.is_empty());
+
+    // A whereabouts administrator of the whole city may set anyone's.
+    let sato_id = app.staff("sato").await.id;
+    app::org::store::grant_function_admin(
+        &app.db.pool,
+        sato_id,
+        app::org::model::Module::Whereabouts,
+        &app::org::store::Grant {
+            kind: app::org::model::GrantKind::All,
+            departments: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.post(&path, sato(), &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_memo_is_left_counted_read_and_handled_by_its_recipient() {
+    let app = TestApp::new().await;
+    let yamada_id = app.staff("yamada").await.id.0.to_string();
+    let form = app.get(&format!("/memos/new?to={yamada_id}"), sato()).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains(&format!(
+            r#"<option value="{yamada_id}" selected>山田 太郎"#
+        )),
+        "the recipient from the board is chosen: {}",
+        form.body
+    );
+    let left = app
+        .post(
+            "/memos",
+            sato(),
+            &[
+                CSRF,
+                ("to", &yamada_id),
+                ("caller_name", "田中"),
+                ("caller_org", "北区役所 保険年金課"),
+                ("callback", "０７８－３２２－５１１１"),
+                ("request", "call_back"),
+                ("message", "国保の件で<折り返し>お願いします。"),
+            ],
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.body);
+    assert_eq!(left.location.as_deref(), Some("/memos?box=sent&sent=1"));
+
+    let inbox = app.get("/memos", yamada()).await;
+    assert!(
+        inbox.body.contains(r#"<span class="count">1</span>"#),
+        "{}",
+        inbox.body
+    );
+    assert!(inbox.body.contains("田中") && inbox.body.contains("折り返し電話をください"));
+    let memo_path = {
+        let at = inbox
+            .body
+            .match_indices("href=\"/memos/")
+            .map(|(at, _)| at + 6)
+            .find(|at| inbox.body[at + 7..].starts_with(|c: char| c.is_ascii_digit()))
+            .unwrap();
+        let rest = &inbox.body[at..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    };
+    // Nobody else may see it; its author may, without reading it for the recipient.
+    let other = crate::support::claims("admin", "システム管理者", None);
+    assert_eq!(
+        app.get(&memo_path, other).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let seen_by_author = app.get(&memo_path, sato()).await;
+    assert_eq!(seen_by_author.status, StatusCode::OK);
+    assert!(seen_by_author.body.contains("未読"));
+    assert!(!seen_by_author.body.contains("対応済みにする"));
+
+    let opened = app.get(&memo_path, yamada()).await;
+    assert!(opened.body.contains("078-322-5111"), "{}", opened.body);
+    assert!(opened.body.contains("&#60;折り返し&#62;"), "escaped");
+    assert!(
+        !opened.body.contains(r#"class="count""#),
+        "read now: {}",
+        opened.body
+    );
+
+    let done_path = format!("{memo_path}/done");
+    assert_eq!(
+        app.post(&done_path, sato(), &[CSRF]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&done_path, yamada(), &[("csrf", "x")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let done = app.post(&done_path, yamada(), &[CSRF]).await;
+    assert_eq!(done.location.as_deref(), Some("/memos?handled=1"));
+    let inbox = app.get("/memos?handled=1", yamada()).await;
+    assert!(inbox.body.contains("対応済みにしました。"));
+    assert!(
+        !inbox.body.contains("田中"),
+        "handled memos are hidden by default"
+    );
+    assert!(
+        app.get("/memos?all=1", yamada())
+            .await
+            .body
+            .contains("田中")
+    );
+    assert!(
+        app.get("/memos?box=sent", sato())
+            .await
+            .body
+            .contains("田中")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_memo_is_shown_again_with_every_problem_and_saves_nothing() {
+    let app = TestApp::new().await;
+    let bad = app
+        .post(
+            "/memos",
+            sato(),
+            &[
+                CSRF,
+                ("to", "999999"),
+                ("caller_name", ""),
+                ("callback", "いつでも"),
+                ("request", "call_back"),
+                ("message", "メモ"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "宛先を選んでください。",
+        "相手の氏名を入力してください",
+        "電話番号は数字と",
+    ] {
+        assert!(bad.body.contains(message), "{message}: {}", bad.body);
+    }
+    assert!(bad.body.contains("メモ</textarea>"), "the message is kept");
+    let forged = app
+        .post(
+            "/memos",
+            sato(),
+            &[("to", "1"), ("caller_name", "x"), ("request", "call_back")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let yamada_id = app.staff("yamada").await.id;
+    assert_eq!(
+        app::memo::store::inbox(&app.db.pool, yamada_id, true, 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
