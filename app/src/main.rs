@@ -71,6 +71,16 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         events_per_staff: usize,
     },
+    /// Check an HR CSV (Shift_JIS or UTF-8) against the organisation and print the
+    /// differences or every bad line; with --apply, apply them in one transaction.
+    ImportStaff {
+        /// The HR file.
+        #[arg(long)]
+        file: PathBuf,
+        /// Apply the differences (otherwise only show them).
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[tokio::main]
@@ -101,6 +111,7 @@ async fn main() -> ExitCode {
             seed,
             events_per_staff,
         } => generate_city(&cli.config, staff, departments, seed, events_per_staff).await,
+        Command::ImportStaff { file, apply } => import_staff(&cli.config, &file, apply).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -227,8 +238,28 @@ async fn seed_demo(config_path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Loads the demo city unless an organisation is already there; a second run changes nothing.
+/// Loads the demo city unless an organisation is already there, then what the demo shows
+/// around it (a system administrator, a living schedule); a second run changes nothing.
 async fn load_demo_if_empty(pool: &AnyPool) -> Result<()> {
+    load_demo_city(pool).await?;
+    if let Some(admin) = org::store::find_staff_by_login(pool, "admin").await? {
+        org::store::grant_role(pool, admin.id, org::model::Role::SystemAdmin).await?;
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let today = now.to_offset(app::schedule::model::JST).date();
+    let events = app::schedule::store::load_demo_events(pool, today, now)
+        .await
+        .context("cannot load the demo schedule")?;
+    if events > 0 {
+        info!(
+            events,
+            "loaded the demo schedule: {events} events around today"
+        );
+    }
+    Ok(())
+}
+
+async fn load_demo_city(pool: &AnyPool) -> Result<()> {
     match org::store::insert_city(pool, &seed::demo_city()).await {
         Ok(counts) => {
             info!(
@@ -291,6 +322,73 @@ async fn generate_city(
             "generated and inserted {events} events ({first} to {last}) in {:.1}s",
             started.elapsed().as_secs_f64()
         );
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// The HR import from the command line: the same check and apply as the administration page.
+async fn import_staff(config_path: &Path, file: &Path, apply: bool) -> Result<()> {
+    use app::org::import::{model as hr, store as import};
+    let config = Config::load(config_path)?;
+    let pool = store::open(&config.database).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (text, encoding) = hr::decode(&bytes)
+        .with_context(|| format!("{} is neither UTF-8 nor Shift_JIS", file.display()))?;
+    let current = import::current(&pool).await?;
+    let records = match hr::parse(&text, &current.departments, &current.logins) {
+        Ok(records) => records,
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{}: {}", file.display(), hr::message_ja(error));
+            }
+            anyhow::bail!(
+                "{} lines cannot be imported; nothing was changed",
+                errors.len()
+            );
+        }
+    };
+    let plan = hr::plan(records, &current.staff);
+    println!(
+        "{} ({encoding:?}): {} added, {} changed ({} transfers, {} retirements), {} unchanged",
+        file.display(),
+        plan.added.len(),
+        plan.changed.len(),
+        plan.transfers(),
+        plan.retirements(),
+        plan.unchanged
+    );
+    for change in plan.changed.iter().take(50) {
+        let fields: Vec<String> = change
+            .fields
+            .iter()
+            .map(|f| format!("{}: {} -> {}", f.field, f.before, f.after))
+            .collect();
+        println!(
+            "  {} {}: {}",
+            change.stored.employee_no,
+            change.stored.name,
+            fields.join(", ")
+        );
+    }
+    if apply && !plan.is_empty() {
+        let actor = std::env::var("USER").unwrap_or_else(|_| "cli".to_owned());
+        let applied = import::apply(
+            &pool,
+            &plan,
+            &current.departments,
+            "hr_csv",
+            &actor,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .context("cannot apply the HR file; nothing was changed")?;
+        println!(
+            "applied: {} added, {} changed, {} retired",
+            applied.added, applied.changed, applied.retired
+        );
+    } else if !plan.is_empty() {
+        println!("nothing applied; run again with --apply");
     }
     pool.close().await;
     Ok(())

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(portal::routes::routes())
         .merge(schedule::routes::routes())
+        .merge(org::routes::routes())
         .merge(facility::routes::routes())
         .merge(whereabouts::routes::routes())
         .merge(memo::routes::routes())

@@ -298,6 +298,22 @@ where
     Ok(row.map(Staff::from))
 }
 
+/// The member of staff with personnel number `employee_no`, retired or not, if there is one.
+pub async fn find_staff_by_employee_no<'e, E>(
+    db: E,
+    employee_no: &str,
+) -> Result<Option<Staff>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE employee_no = $1");
+    let row = sqlx::query_as::<_, StaffRow>(&sql)
+        .bind(employee_no)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(Staff::from))
+}
+
 /// Names of the departments from the 局 down to `department`, root first
 /// (`["総務局", "総務部", "総務課"]`); empty if there is no such department.
 pub async fn department_path<'e, E>(

@@ -37,6 +37,10 @@ struct PortalPage {
     tiles: Vec<Tile>,
     /// Module cards.
     portlets: Vec<Portlet>,
+    /// Today's events, for current staff.
+    schedule: Option<Vec<crate::schedule::calendar::Entry>>,
+    /// The schedule's texts.
+    st: &'static crate::schedule::texts::ScheduleTexts,
 }
 
 async fn index(
@@ -48,12 +52,15 @@ async fn index(
     let profile = store::staff_profile(&state.pool, &claims.sub).await?;
     let t = lang.lang.texts();
     let today = OffsetDateTime::now_utc().to_offset(JST).date();
+    let schedule = store::today_schedule(&state.pool, &claims.sub, today, lang.lang).await?;
     let page = PortalPage {
         t,
         other: lang.lang.other().texts(),
         user: UserHeader::new(&claims, profile, t),
         tiles: Tile::all(&claims.apps, lang.lang),
         portlets: placeholder_portlets(t),
+        schedule,
+        st: crate::schedule::texts::ScheduleTexts::of(lang.lang),
         today: date_label(today, lang.lang),
         csrf: claims.csrf,
     };

@@ -10,6 +10,53 @@ use crate::i18n::Lang;
 use crate::org;
 use crate::org::model::Staff;
 
+/// The signed-in member of staff's events today, as the portal's schedule portlet lists
+/// them; `None` for someone the organisation does not know as current staff.
+pub async fn today_schedule(
+    pool: &AnyPool,
+    login: &str,
+    today: time::Date,
+    lang: Lang,
+) -> Result<Option<Vec<crate::schedule::calendar::Entry>>, sqlx::Error> {
+    use crate::schedule::model::{Occurrence, TimeRange, Viewer};
+    let Some(staff) = org::store::find_staff_by_login(pool, login).await? else {
+        return Ok(None);
+    };
+    if staff.employment == org::model::Employment::Retired {
+        return Ok(None);
+    }
+    let Some(day) = TimeRange::local_days(today, today) else {
+        return Ok(Some(Vec::new()));
+    };
+    let agenda = crate::schedule::store::agenda(pool, &[staff.id], &day).await?;
+    // Everything on the list is the user's own, so every detail is theirs to see.
+    let viewer = Viewer {
+        staff: staff.id,
+        delegating: Vec::new(),
+        admin_scope: org::model::Scope::Nothing,
+    };
+    let tree = org::model::DepartmentTree::default();
+    let occurrences: Vec<Occurrence> = agenda
+        .events
+        .values()
+        .flat_map(|event| {
+            let exdates = agenda
+                .exdates
+                .get(&event.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let see = viewer.access(event, &[], &tree).see_details;
+            Occurrence::of(event, &day, exdates, see)
+        })
+        .collect();
+    let texts = crate::schedule::texts::ScheduleTexts::of(lang);
+    Ok(Some(crate::schedule::calendar::entries_on(
+        &occurrences,
+        today,
+        texts,
+    )))
+}
+
 /// What the organisation tables know about `login`, with their department path.
 pub async fn staff_profile(
     pool: &AnyPool,

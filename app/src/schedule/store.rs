@@ -911,3 +911,109 @@ pub async fn load_city_events(
     total += insert_bulk(pool, &batch, now).await?;
     Ok(total)
 }
+
+/// Seeds a living schedule for the demo city around `today`: every member of the demo logins'
+/// 課 gets a few events on the working days from two weeks back to four weeks ahead and a
+/// weekly section meeting, and the demo logins get events that show the features (a meeting
+/// across departments, a private and a tentative event). Does nothing if events exist.
+pub async fn load_demo_events(
+    pool: &AnyPool,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<usize, sqlx::Error> {
+    use super::model::{TimeRange, Visibility, instant};
+    use time::macros::time;
+    if count_events(pool).await? > 0 {
+        return Ok(0);
+    }
+    let mut people = Vec::new();
+    for login in ["yamada", "sato", "admin"] {
+        let staff = crate::org::store::find_staff_by_login(pool, login).await?;
+        people.push(staff.map(|s| (s.id, s.department_id)));
+    }
+    let mut events = Vec::new();
+    let mut seen_departments = Vec::new();
+    for (index, (_, department)) in people.iter().flatten().enumerate() {
+        if seen_departments.contains(department) {
+            continue;
+        }
+        seen_departments.push(*department);
+        let (members, _) = crate::org::store::members_under(pool, *department, 60).await?;
+        let team: Vec<StaffId> = members.iter().map(|m| m.id).collect();
+        events.extend(super::seed::demo_week(
+            today,
+            &team,
+            0xD3_u64 + index as u64,
+        ));
+    }
+    let one = |title: &str,
+               place: &str,
+               day: Date,
+               from: time::Time,
+               to: time::Time,
+               who: Vec<StaffId>| {
+        let span = TimeRange::new(instant(day, from), instant(day, to))?;
+        Some(EventDraft {
+            title: title.to_owned(),
+            place: place.to_owned(),
+            memo: String::new(),
+            span,
+            all_day: false,
+            certainty: Certainty::Confirmed,
+            visibility: Visibility::Public,
+            rule: None,
+            participants: who,
+            facilities: Vec::new(),
+        })
+    };
+    if let [Some((yamada, _)), Some((sato, _)), Some((admin, _))] = people.as_slice() {
+        let tomorrow = today + time::Duration::days(1);
+        let mut drafts = vec![
+            one(
+                "予算ヒアリング（総務課）",
+                "財政局会議室",
+                tomorrow,
+                time!(10:00),
+                time!(11:00),
+                vec![*yamada, *sato],
+            ),
+            one(
+                "情報化推進会議",
+                "第3会議室",
+                today,
+                time!(15:00),
+                time!(16:00),
+                vec![*yamada, *admin],
+            ),
+            one(
+                "人事面談",
+                "応接室",
+                today,
+                time!(13:30),
+                time!(14:00),
+                vec![*sato],
+            )
+            .map(|d| EventDraft {
+                visibility: Visibility::Private,
+                ..d
+            }),
+            one(
+                "庁舎見学対応（調整中）",
+                "",
+                tomorrow,
+                time!(14:00),
+                time!(15:00),
+                vec![*yamada],
+            )
+            .map(|d| EventDraft {
+                certainty: Certainty::Tentative,
+                ..d
+            }),
+        ];
+        events.extend(drafts.drain(..).flatten().map(|draft| BulkEvent {
+            created_by: draft.participants[0],
+            draft,
+        }));
+    }
+    insert_bulk(pool, &events, now).await
+}

@@ -205,8 +205,9 @@ async fn the_portal_shows_the_user_their_department_path_and_tiles() {
         r#"href="/zaimu/""#,
         "財務会計",
         "今日の予定",
-        "準備中",
+        "予定はありません。",
         "未読のお知らせ",
+        "準備中",
         "承認待ち",
         "チャット未読",
         "設備予約",
@@ -255,6 +256,7 @@ async fn choosing_english_shows_english_and_remembers_it() {
         "e-Approval",
         "Finance",
         "Today&#39;s schedule",
+        "Nothing scheduled.",
         "Coming soon",
     ]);
     assert!(!reply.body.contains("ログアウト"));

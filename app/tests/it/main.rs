@@ -9,6 +9,8 @@ mod database;
 mod facility_http;
 mod facility_store;
 mod http;
+mod org_admin_http;
+mod org_import;
 mod org_store;
 mod schedule_http;
 mod schedule_store;

@@ -1,0 +1,158 @@
+//! The fixed texts of the organisation administration pages in Japanese and English.
+
+use crate::i18n::Lang;
+
+/// Every fixed text of the administration pages, in one language.
+#[derive(Debug)]
+pub struct AdminTexts {
+    /// Page title.
+    pub title: &'static str,
+    /// Navigation back to the portal.
+    pub nav_portal: &'static str,
+    /// Section: the tree.
+    pub tree: &'static str,
+    /// Section: the HR import.
+    pub import: &'static str,
+    /// Import explanation.
+    pub import_explain: &'static str,
+    /// The file field.
+    pub file: &'static str,
+    /// The check button.
+    pub check: &'static str,
+    /// Apply button.
+    pub apply: &'static str,
+    /// Heading of the error list.
+    pub errors: &'static str,
+    /// Summary line (`{added}`, `{changed}`, `{transfers}`, `{retired}`, `{unchanged}`).
+    pub summary: &'static str,
+    /// Shown when the file changes nothing.
+    pub nothing: &'static str,
+    /// Shown above a list cut short (`{n}`).
+    pub first_n: &'static str,
+    /// Column: who.
+    pub who: &'static str,
+    /// Column: what changes.
+    pub what: &'static str,
+    /// New hire mark.
+    pub new_staff: &'static str,
+    /// Encoding line (`{encoding}`).
+    pub encoding: &'static str,
+    /// The file is neither UTF-8 nor Shift_JIS.
+    pub undecodable: &'static str,
+    /// Applied message (`{summary}`).
+    pub applied: &'static str,
+    /// Section: recent bulk changes.
+    pub recent: &'static str,
+    /// Section: function administrators.
+    pub admins: &'static str,
+    /// Explanation of function administrators.
+    pub admins_explain: &'static str,
+    /// Column: module.
+    pub module: &'static str,
+    /// Column: scope.
+    pub scope: &'static str,
+    /// Scope: own department.
+    pub scope_own: &'static str,
+    /// Scope: selected departments.
+    pub scope_selected: &'static str,
+    /// Scope: all.
+    pub scope_all: &'static str,
+    /// Field: login or employee number.
+    pub staff_field: &'static str,
+    /// Field: departments (for a selected grant).
+    pub departments_field: &'static str,
+    /// Grant button.
+    pub grant: &'static str,
+    /// Revoke button.
+    pub revoke: &'static str,
+    /// No such staff.
+    pub unknown_staff: &'static str,
+    /// A selected grant without departments.
+    pub no_departments: &'static str,
+    /// Nobody holds a grant.
+    pub no_admins: &'static str,
+}
+
+/// Japanese.
+pub static JA: AdminTexts = AdminTexts {
+    title: "組織管理",
+    nav_portal: "ポータル",
+    tree: "組織ツリー",
+    import: "人事データの取込（CSV）",
+    import_explain: "人事システムのCSV（Shift_JIS または UTF-8）を取り込みます。見出し行は「職員番号,ログインID,氏名,ふりがな,所属コード,職名,メール,兼務,在職区分」です。兼務は「所属コード:職名」をセミコロンで区切ります。ファイルにない職員は変更されません。退職者は在職区分を「退職」にしてください。",
+    file: "CSVファイル",
+    check: "内容を確認",
+    apply: "この内容で反映する",
+    errors: "取り込めない行があります。修正してからもう一度取り込んでください。",
+    summary: "追加 {added}人、変更 {changed}人（うち異動 {transfers}人、退職 {retired}人）、変更なし {unchanged}人",
+    nothing: "反映する変更はありません。",
+    first_n: "先頭の{n}件を表示しています。",
+    who: "職員",
+    what: "変更内容",
+    new_staff: "新規",
+    encoding: "文字コード: {encoding}",
+    undecodable: "ファイルの文字コードを判別できません。Shift_JIS か UTF-8 で保存してください。",
+    applied: "反映しました: {summary}",
+    recent: "最近の一括変更",
+    admins: "機能管理者",
+    admins_explain: "機能ごとに、所属組織・指定した組織（配下を含む）・全庁のいずれかを範囲として管理者を指定します。",
+    module: "機能",
+    scope: "範囲",
+    scope_own: "所属組織",
+    scope_selected: "指定組織",
+    scope_all: "全庁",
+    staff_field: "ログインID または 職員番号",
+    departments_field: "組織（指定組織のとき。複数選択可）",
+    grant: "指定する",
+    revoke: "解除",
+    unknown_staff: "その職員は見つからないか、退職しています。",
+    no_departments: "指定組織の場合は組織を1つ以上選んでください。",
+    no_admins: "機能管理者はまだいません。",
+};
+
+/// English.
+pub static EN: AdminTexts = AdminTexts {
+    title: "Organisation",
+    nav_portal: "Portal",
+    tree: "Department tree",
+    import: "HR data import (CSV)",
+    import_explain: "Import the HR system's CSV (Shift_JIS or UTF-8). The header is 職員番号,ログインID,氏名,ふりがな,所属コード,職名,メール,兼務,在職区分; concurrent posts are code:title separated by semicolons. Staff not in the file are left as they are; mark leavers 退職.",
+    file: "CSV file",
+    check: "Check",
+    apply: "Apply these changes",
+    errors: "Some lines cannot be imported. Fix them and import again.",
+    summary: "{added} added, {changed} changed ({transfers} transfers, {retired} retirements), {unchanged} unchanged",
+    nothing: "Nothing to change.",
+    first_n: "The first {n} are shown.",
+    who: "Staff",
+    what: "Changes",
+    new_staff: "New",
+    encoding: "Encoding: {encoding}",
+    undecodable: "The file is neither Shift_JIS nor UTF-8.",
+    applied: "Applied: {summary}",
+    recent: "Recent bulk changes",
+    admins: "Function administrators",
+    admins_explain: "For each module, name administrators over their own department, chosen departments (with everything under them) or the whole city hall.",
+    module: "Module",
+    scope: "Scope",
+    scope_own: "Own department",
+    scope_selected: "Chosen departments",
+    scope_all: "Whole city hall",
+    staff_field: "Login or employee number",
+    departments_field: "Departments (for chosen departments; several allowed)",
+    grant: "Grant",
+    revoke: "Revoke",
+    unknown_staff: "No current member of staff has that login or number.",
+    no_departments: "Choose at least one department.",
+    no_admins: "No function administrators yet.",
+};
+
+impl AdminTexts {
+    /// The texts in `lang`.
+    pub fn of(lang: Lang) -> &'static AdminTexts {
+        match lang {
+            Lang::Ja => &JA,
+            Lang::En => &EN,
+        }
+    }
+}

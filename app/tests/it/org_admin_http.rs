@@ -1,0 +1,327 @@
+//! The organisation administration pages over HTTP: only system administrators get in, the HR
+//! CSV is checked then applied, and function administrators are granted and revoked.
+
+use std::time::Duration;
+
+use app::i18n::Lang;
+use app::org::model::{Module, Role, Scope};
+use app::org::store as org;
+use app::state::AppState;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+use crate::support::{Keys, TestDb, claims, sqlite_db};
+
+struct TestApp {
+    keys: Keys,
+    state: AppState,
+    db: TestDb,
+}
+
+const BOUNDARY: &str = "yakuba-test-boundary";
+
+impl TestApp {
+    async fn new() -> TestApp {
+        let db = sqlite_db().await;
+        org::insert_city(&db.pool, &app::org::seed::demo_city())
+            .await
+            .unwrap();
+        let admin = org::find_staff_by_login(&db.pool, "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        org::grant_role(&db.pool, admin.id, Role::SystemAdmin)
+            .await
+            .unwrap();
+        let keys = Keys::generate();
+        let state = AppState::new(db.pool.clone(), keys.verifier(), Lang::Ja);
+        TestApp { keys, state, db }
+    }
+
+    async fn send(
+        &self,
+        who: &str,
+        request: axum::http::request::Builder,
+        body: Body,
+    ) -> (StatusCode, String) {
+        let token = self
+            .keys
+            .signer(Duration::from_secs(60))
+            .sign(claims(who, who, None))
+            .unwrap();
+        let request = request
+            .header(sso::assertion::HEADER, token)
+            .body(body)
+            .unwrap();
+        let response = app::routes::router(self.state.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    async fn get(&self, who: &str, path: &str) -> (StatusCode, String) {
+        self.send(who, Request::get(path), Body::empty()).await
+    }
+
+    async fn upload(
+        &self,
+        who: &str,
+        path: &str,
+        csrf: &str,
+        field: &str,
+        bytes: &[u8],
+    ) -> (StatusCode, String) {
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"hr.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let request = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+        self.send(who, request, Body::from(body)).await
+    }
+
+    async fn post(&self, who: &str, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(who, request, Body::from(body)).await
+    }
+}
+
+/// The HR line for `login` as stored, with `department` instead of their own.
+async fn line_for(app: &TestApp, login: &str, department_code: &str) -> String {
+    let current = app::org::import::store::current(&app.db.pool)
+        .await
+        .unwrap();
+    let s = current.staff.iter().find(|s| s.login == login).unwrap();
+    format!(
+        "{},{},{},{},{department_code},{},{},,在職",
+        s.employee_no, s.login, s.name, s.kana, s.position, s.mail
+    )
+}
+
+fn shift_jis(text: &str) -> Vec<u8> {
+    encoding_rs::SHIFT_JIS.encode(text).0.into_owned()
+}
+
+#[tokio::test]
+async fn only_system_administrators_reach_the_administration_pages() {
+    let app = TestApp::new().await;
+    for path in ["/admin/org", "/admin/function-admins"] {
+        assert_eq!(
+            app.get("yamada", path).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        let (status, body) = app.get("admin", path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
+    let (status, _) = app
+        .upload(
+            "yamada",
+            "/admin/org/import",
+            "csrf-token-123",
+            "file",
+            b"x",
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_hr_file_in_shift_jis_is_checked_then_applied() {
+    let app = TestApp::new().await;
+    let departments = org::departments(&app.db.pool).await.unwrap();
+    let target = departments.iter().find(|d| d.name == "人事課").unwrap();
+    let header = app::org::import::model::HEADER.join(",");
+    let text = format!(
+        "{header}\n{}\n",
+        line_for(&app, "yamada", &target.code).await
+    );
+    let bytes = shift_jis(&text);
+
+    let (status, body) = app
+        .upload(
+            "admin",
+            "/admin/org/import",
+            "csrf-token-123",
+            "file",
+            &bytes,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("文字コード: Shift_JIS"), "{body}");
+    assert!(body.contains("異動 1人"), "{body}");
+    assert!(body.contains(&format!("→ {}", target.code)), "{body}");
+    let before = org::find_staff_by_login(&app.db.pool, "yamada")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        before.department_id, target.id,
+        "checking applied something"
+    );
+
+    let (status, body) = app
+        .upload(
+            "admin",
+            "/admin/org/import/apply",
+            "csrf-token-123",
+            "content",
+            text.as_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("反映しました"), "{body}");
+    let after = org::find_staff_by_login(&app.db.pool, "yamada")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.department_id, target.id);
+
+    let broken = format!(
+        "{header}\n{}\nbroken,line\n",
+        line_for(&app, "sato", "NOPE").await
+    );
+    let (_, body) = app
+        .upload(
+            "admin",
+            "/admin/org/import",
+            "csrf-token-123",
+            "file",
+            broken.as_bytes(),
+        )
+        .await;
+    assert!(
+        body.contains("2行目: 所属コード「NOPE」の組織がありません"),
+        "{body}"
+    );
+    assert!(body.contains("3行目: 列の数が2個です"), "{body}");
+    let (status, _) = app
+        .upload(
+            "admin",
+            "/admin/org/import/apply",
+            "forged",
+            "content",
+            text.as_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn function_administrators_are_granted_and_revoked_from_the_page() {
+    let app = TestApp::new().await;
+    let departments = org::departments(&app.db.pool).await.unwrap();
+    let kyoku = departments
+        .iter()
+        .find(|d| d.name == "財政局")
+        .unwrap()
+        .id
+        .to_string();
+    let (status, _) = app
+        .post(
+            "admin",
+            "/admin/function-admins",
+            &[
+                ("csrf", "csrf-token-123"),
+                ("staff", "yamada"),
+                ("module", "facility"),
+                ("scope", "selected"),
+                ("departments", &kyoku),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let yamada = org::find_staff_by_login(&app.db.pool, "yamada")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(org::admin_scope(&app.db.pool, yamada.id, Module::Facility).await.unwrap(), Scope::Departments(d) if d.len() == 1)
+    );
+    let (_, page) = app.get("admin", "/admin/function-admins").await;
+    assert!(
+        page.contains("財政局") && page.contains("山田 太郎"),
+        "{page}"
+    );
+
+    let (status, body) = app
+        .post(
+            "admin",
+            "/admin/function-admins",
+            &[
+                ("csrf", "csrf-token-123"),
+                ("staff", "nobody"),
+                ("module", "facility"),
+                ("scope", "all"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("見つからない"));
+    let (status, _) = app
+        .post(
+            "admin",
+            "/admin/function-admins",
+            &[
+                ("csrf", "csrf-token-123"),
+                ("staff", "yamada"),
+                ("module", "schedule"),
+                ("scope", "selected"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        org::function_admin_grant(&app.db.pool, yamada.id, Module::Schedule)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let id = yamada.id.to_string();
+    let forged = app
+        .post(
+            "admin",
+            "/admin/function-admins/revoke",
+            &[("staff", &id), ("module", "facility")],
+        )
+        .await;
+    assert_eq!(forged.0, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            "admin",
+            "/admin/function-admins/revoke",
+            &[
+                ("csrf", "csrf-token-123"),
+                ("staff", &id),
+                ("module", "facility"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        org::admin_scope(&app.db.pool, yamada.id, Module::Facility)
+            .await
+            .unwrap(),
+        Scope::Nothing
+    );
+}
