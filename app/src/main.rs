@@ -81,6 +81,17 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Read the directory (AD/LDAP) with the service account and bring names, mail addresses
+    /// and departments in line; staff it no longer lists are marked retired. Shows the
+    /// differences; with --apply, applies them in one transaction.
+    SyncDirectory {
+        /// The synchronisation settings (`config/directory-sync.toml`).
+        #[arg(long, default_value = "/etc/yakuba/directory-sync.toml")]
+        directory: PathBuf,
+        /// Apply the differences (otherwise only show them).
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[tokio::main]
@@ -112,6 +123,9 @@ async fn main() -> ExitCode {
             events_per_staff,
         } => generate_city(&cli.config, staff, departments, seed, events_per_staff).await,
         Command::ImportStaff { file, apply } => import_staff(&cli.config, &file, apply).await,
+        Command::SyncDirectory { directory, apply } => {
+            sync_directory(&cli.config, &directory, apply).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -389,6 +403,53 @@ async fn import_staff(config_path: &Path, file: &Path, apply: bool) -> Result<()
         );
     } else if !plan.is_empty() {
         println!("nothing applied; run again with --apply");
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// The directory synchronisation from the command line (run by a timer).
+async fn sync_directory(config_path: &Path, sync_path: &Path, apply: bool) -> Result<()> {
+    use app::org::import::directory::SyncFile;
+    let config = Config::load(config_path)?;
+    let text = std::fs::read_to_string(sync_path)
+        .with_context(|| format!("cannot read {}", sync_path.display()))?;
+    let file: SyncFile =
+        toml::from_str(&text).with_context(|| format!("{} is not valid", sync_path.display()))?;
+    let mut settings = file.ldap.settings;
+    settings.bind_password = std::fs::read_to_string(&file.ldap.bind_password_file)
+        .with_context(|| format!("cannot read {}", file.ldap.bind_password_file.display()))?
+        .trim_end_matches(['\r', '\n'])
+        .to_owned();
+    let directory = sso::ldap::LdapDirectory::new(settings).context("directory settings")?;
+    let pool = store::open(&config.database).await?;
+    let (plan, applied) = app::org::import::sync::synchronise(
+        &pool,
+        &directory,
+        &file.sync,
+        apply,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .context("directory synchronisation refused; nothing was changed")?;
+    println!(
+        "{} changed ({} transfers, {} retirements), {} unchanged; {} directory accounts unknown to HR",
+        plan.plan.changed.len(),
+        plan.plan.transfers(),
+        plan.plan.retirements(),
+        plan.plan.unchanged,
+        plan.unknown.len()
+    );
+    for (login, department) in &plan.unmatched_departments {
+        println!("  {login}: department {department} matches no single department; left as it is");
+    }
+    match applied {
+        Some(applied) => println!(
+            "applied: {} changed, {} retired",
+            applied.changed, applied.retired
+        ),
+        None if !plan.plan.is_empty() => println!("nothing applied; run again with --apply"),
+        None => {}
     }
     pool.close().await;
     Ok(())

@@ -4,5 +4,7 @@
 //! does not create departments (they come from the tree's own loading) and never retires
 //! anyone the file does not name as retired, so a partial file cannot empty the city hall.
 
+pub mod directory;
 pub mod model;
 pub mod store;
+pub mod sync;

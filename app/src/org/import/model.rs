@@ -317,7 +317,10 @@ pub fn parse(
         if !employee_no.is_empty()
             && let Some(first) = employees.insert(employee_no.to_owned(), line)
         {
-            problems.push(LineProblem::DuplicateEmployee(employee_no.to_owned(), first));
+            problems.push(LineProblem::DuplicateEmployee(
+                employee_no.to_owned(),
+                first,
+            ));
         }
         if !login.is_empty() {
             if let Some(first) = logins.insert(login.to_owned(), line) {

@@ -28,7 +28,17 @@ pub async fn current(pool: &AnyPool) -> Result<Current, sqlx::Error> {
         .await?;
     let codes: HashMap<i64, String> = departments.iter().cloned().collect();
     // id, employee_no, login, name, kana, department_id, position, mail, retired
-    type Row = (i64, String, String, String, String, i64, String, String, i64);
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        i64,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, employee_no, login, name, kana, department_id, position, mail, retired \
          FROM staff ORDER BY id",
