@@ -116,10 +116,13 @@ async fn database(backend: &str, dir: &std::path::Path) -> Result<DatabaseUrl> {
     })
 }
 
+/// Days from today that the facility bookings cover, and that the free-slot samples search.
+const ROOM_DAYS: i64 = 70;
+
 async fn load(pool: &AnyPool, args: &Args, today: Date) -> Result<()> {
     if app::org::store::count_staff(pool).await? > 0 {
-        println!("  reusing the loaded data set");
-        return Ok(());
+        println!("  reusing the loaded organisation and schedule");
+        return load_facilities(pool, today).await;
     }
     let started = Instant::now();
     let city = app::org::seed::synthetic_city(args.staff, args.departments, 1);
@@ -143,6 +146,34 @@ async fn load(pool: &AnyPool, args: &Args, today: Date) -> Result<()> {
         "  {events} events loaded in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    load_facilities(pool, today).await
+}
+
+/// The facility half of the data set (2,000 facilities, the facility module's generator),
+/// booked around the days the free-slot samples search, unless already there.
+async fn load_facilities(pool: &AnyPool, today: Date) -> Result<()> {
+    let facilities: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM facilities")
+        .fetch_one(pool)
+        .await?;
+    if facilities == 0 {
+        let started = Instant::now();
+        let counts = app::facility::store::load_city(
+            pool,
+            2_000,
+            2.0,
+            today,
+            today + time::Duration::days(ROOM_DAYS),
+            1,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+        println!(
+            "  {} facilities, {} reservations loaded in {:.1}s",
+            counts.facilities,
+            counts.reservations,
+            started.elapsed().as_secs_f64()
+        );
+    }
     sqlx::query("ANALYZE").execute(pool).await?;
     Ok(())
 }
@@ -297,7 +328,8 @@ async fn run(backend: &str, args: &Args) -> Result<Vec<Stats>> {
                 facilities[(k * 40 + pick.below(40)) % facilities.len()]
             ));
         }
-        let from = week(&mut pick);
+        // Within the days the rooms are booked, so their reservations count.
+        let from = today + time::Duration::days(pick.below((ROOM_DAYS - 14) as usize) as i64);
         path.push_str(&format!(
             "&from={}&to={}",
             iso(from),
