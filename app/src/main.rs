@@ -70,6 +70,13 @@ enum Command {
         /// each team's recurring meetings; 0 for none. 96 makes about two million.
         #[arg(long, default_value_t = 0)]
         events_per_staff: usize,
+        /// Facilities, in categories of 100 (rooms, then vehicles and equipment), with
+        /// bookings over the same three years; 0 for none. The benchmark uses 2000.
+        #[arg(long, default_value_t = 0)]
+        facilities: usize,
+        /// Average bookings per facility and working day (rooms; vehicles and equipment fewer).
+        #[arg(long, default_value_t = 2.0)]
+        facility_bookings_per_day: f64,
     },
     /// Check an HR CSV (Shift_JIS or UTF-8) against the organisation and print the
     /// differences or every bad line; with --apply, apply them in one transaction.
@@ -121,7 +128,20 @@ async fn main() -> ExitCode {
             departments,
             seed,
             events_per_staff,
-        } => generate_city(&cli.config, staff, departments, seed, events_per_staff).await,
+            facilities,
+            facility_bookings_per_day,
+        } => {
+            let facilities = (facilities, facility_bookings_per_day);
+            generate_city(
+                &cli.config,
+                staff,
+                departments,
+                seed,
+                events_per_staff,
+                facilities,
+            )
+            .await
+        }
         Command::ImportStaff { file, apply } => import_staff(&cli.config, &file, apply).await,
         Command::SyncDirectory { directory, apply } => {
             sync_directory(&cli.config, &directory, apply).await
@@ -270,6 +290,30 @@ async fn load_demo_if_empty(pool: &AnyPool) -> Result<()> {
             "loaded the demo schedule: {events} events around today"
         );
     }
+    load_demo_groupware(pool, now).await
+}
+
+/// The demo's facilities with bookings around today, a few statuses on 総務課's board and
+/// unread phone memos for 山田; each only where there is none yet.
+async fn load_demo_groupware(pool: &AnyPool, now: time::OffsetDateTime) -> Result<()> {
+    let facilities = app::facility::store::load_demo(pool, now)
+        .await
+        .context("cannot load the demo facilities")?;
+    if facilities.facilities > 0 {
+        info!(
+            facilities = facilities.facilities,
+            reservations = facilities.reservations,
+            "loaded the demo facilities: {} facilities, {} bookings around today",
+            facilities.facilities,
+            facilities.reservations
+        );
+    }
+    app::whereabouts::store::load_demo(pool, now)
+        .await
+        .context("cannot load the demo whereabouts")?;
+    app::memo::store::load_demo(pool, now)
+        .await
+        .context("cannot load the demo memos")?;
     Ok(())
 }
 
@@ -302,6 +346,7 @@ async fn generate_city(
     departments: usize,
     seed: u64,
     events_per_staff: usize,
+    (facilities, facility_bookings_per_day): (usize, f64),
 ) -> Result<()> {
     let config = Config::load(config_path)?;
     let pool = store::open(&config.database).await?;
@@ -334,6 +379,34 @@ async fn generate_city(
                 .context("cannot load the generated schedule")?;
         println!(
             "generated and inserted {events} events ({first} to {last}) in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if facilities > 0 {
+        let started = Instant::now();
+        let now = time::OffsetDateTime::now_utc();
+        let today = now.to_offset(app::facility::model::JST).date();
+        let (first, last) = (
+            today - time::Duration::days(730),
+            today + time::Duration::days(365),
+        );
+        let counts = app::facility::store::load_city(
+            &pool,
+            facilities,
+            facility_bookings_per_day,
+            first,
+            last,
+            seed,
+            now,
+        )
+        .await
+        .context("cannot load the generated facilities")?;
+        println!(
+            "generated and inserted {} facilities in {} categories with {} bookings \
+             ({first} to {last}) in {:.1}s",
+            counts.facilities,
+            counts.categories,
+            counts.reservations,
             started.elapsed().as_secs_f64()
         );
     }

@@ -929,8 +929,9 @@ pub async fn load_demo(pool: &AnyPool, now: OffsetDateTime) -> Result<SeedCounts
             today + time::Duration::days(14),
         ) {
             let mut bookings = day_bookings(*id, *kind, day, 2.5, &bookers, &mut rng);
-            // Restricted facilities' future bookings wait for approval.
-            if *restricted && day > today {
+            // Restricted facilities' bookings of the coming days wait for approval; later
+            // ones were approved already.
+            if *restricted && day > today && day <= today + time::Duration::days(5) {
                 for booking in &mut bookings {
                     booking.status = Status::Pending;
                 }

@@ -191,3 +191,46 @@ pub async fn mark_done(
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Leaves two unread memos for the demo's 山田, taken by a colleague, unless he has any.
+pub async fn load_demo(pool: &AnyPool, now: OffsetDateTime) -> Result<usize, sqlx::Error> {
+    use time::Duration;
+    let Some(yamada) = crate::org::store::find_staff_by_login(pool, "yamada").await? else {
+        return Ok(0);
+    };
+    if !inbox(pool, yamada.id, true, 1).await?.is_empty() {
+        return Ok(0);
+    }
+    let members = crate::org::store::department_members(pool, yamada.department_id).await?;
+    let Some(author) = members.iter().find(|s| s.id != yamada.id) else {
+        return Ok(0);
+    };
+    let memos = [
+        (
+            NewMemo {
+                recipient: yamada.id,
+                caller_name: "田中".into(),
+                caller_org: "北区役所 保険年金課".into(),
+                callback: "078-322-5111".into(),
+                request: Request::CallBack,
+                message: "来週の説明会資料の件で確認したいことがあるそうです。".into(),
+            },
+            Duration::minutes(40),
+        ),
+        (
+            NewMemo {
+                recipient: yamada.id,
+                caller_name: "鈴木".into(),
+                caller_org: "株式会社やくばシステム".into(),
+                callback: String::new(),
+                request: Request::WillCall,
+                message: "15時ごろにもう一度かけ直すとのことです。".into(),
+            },
+            Duration::minutes(10),
+        ),
+    ];
+    for (memo, ago) in &memos {
+        insert(pool, memo, author.id, now - *ago).await?;
+    }
+    Ok(memos.len())
+}

@@ -139,3 +139,42 @@ pub async fn current_events(
     }
     Ok(out)
 }
+
+/// Sets a few statuses in the demo's 総務課 for today (unless anyone there has one): the
+/// demo shows a board with people out, working from home and on leave.
+pub async fn load_demo(pool: &AnyPool, now: OffsetDateTime) -> Result<usize, sqlx::Error> {
+    let Some(yamada) = crate::org::store::find_staff_by_login(pool, "yamada").await? else {
+        return Ok(0);
+    };
+    let members = crate::org::store::department_members(pool, yamada.department_id).await?;
+    let ids: Vec<StaffId> = members.iter().map(|s| s.id).collect();
+    if !hand_statuses(pool, &ids).await?.is_empty() {
+        return Ok(0);
+    }
+    let plan = [
+        (
+            Presence::Out,
+            "北区役所へ（打合せ）",
+            Some(Duration::hours(2)),
+        ),
+        (Presence::Telework, "在宅勤務", None),
+        (Presence::Leave, "年休", None),
+        (Presence::Present, "", None),
+        (Presence::Meeting, "部長レク", Some(Duration::minutes(45))),
+    ];
+    let mut set = 0;
+    for (person, (presence, comment, back)) in
+        members.iter().filter(|s| s.id != yamada.id).zip(plan)
+    {
+        let status = HandStatus {
+            presence,
+            comment: comment.to_owned(),
+            returns_at: back.map(|after| now + after),
+            set_at: now,
+            set_by: person.id,
+        };
+        set_status(pool, person.id, &status).await?;
+        set += 1;
+    }
+    Ok(set)
+}
