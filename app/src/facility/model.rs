@@ -375,6 +375,27 @@ impl Slot {
     }
 }
 
+impl Slot {
+    /// `11/26（水） 10:00〜11:00` / `Wed 11/26 10:00〜11:00`: the start's day and both
+    /// times, for lists with little room (a slot ending on a later day shows `〜`).
+    pub fn short_label(self, texts: &FacilityTexts) -> String {
+        let start = self.start.to_offset(JST);
+        let end = self.end.to_offset(JST);
+        let weekday = texts.weekdays[usize::from(start.weekday().number_days_from_sunday())];
+        let day = if texts.code == "ja" {
+            format!("{}/{}（{weekday}）", u8::from(start.month()), start.day())
+        } else {
+            format!("{weekday} {}/{}", u8::from(start.month()), start.day())
+        };
+        let until = if end.date() == start.date() {
+            hhmm(end.time())
+        } else {
+            String::new()
+        };
+        format!("{day} {}〜{until}", hhmm(start.time()))
+    }
+}
+
 /// `HH:MM` of a time of day.
 pub fn hhmm(time: Time) -> String {
     format!("{:02}:{:02}", time.hour(), time.minute())
@@ -944,6 +965,9 @@ mod tests {
             Slot::on_day(day, time!(11:00), time!(10:00)),
             Err(SlotError::Empty)
         );
+        assert_eq!(s.short_label(&JA), "11/25（火） 10:00〜11:30");
+        assert_eq!(s.short_label(&EN), "Tue 11/25 10:00〜11:30");
+        assert_eq!(long.short_label(&JA), "11/25（火） 09:00〜");
     }
 
     #[test]

@@ -268,6 +268,8 @@ pub struct FacilityTexts {
     pub portlet_approvals_empty: &'static str,
     /// Portlet: my decided bookings.
     pub portlet_decisions: &'static str,
+    /// Portlet: no decisions to tell.
+    pub portlet_decisions_empty: &'static str,
     /// Portlet: link to all.
     pub portlet_more: &'static str,
 }
@@ -414,6 +416,7 @@ pub static JA: FacilityTexts = FacilityTexts {
     portlet_approvals: "設備の承認待ち",
     portlet_approvals_empty: "承認待ちの仮予約はありません。",
     portlet_decisions: "設備予約の結果",
+    portlet_decisions_empty: "新しいお知らせはありません。",
     portlet_more: "すべて見る",
 };
 
@@ -549,5 +552,6 @@ pub static EN: FacilityTexts = FacilityTexts {
     portlet_approvals: "Facility approvals",
     portlet_approvals_empty: "Nothing awaits your approval.",
     portlet_decisions: "Booking decisions",
+    portlet_decisions_empty: "Nothing new about your bookings.",
     portlet_more: "See all",
 };

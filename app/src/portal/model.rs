@@ -4,8 +4,12 @@
 use sso::{AppLink, Claims};
 use time::{Date, UtcOffset};
 
+use crate::facility::model::Reservation;
+use crate::facility::texts::FacilityTexts;
 use crate::i18n::{Lang, Texts};
-use crate::org::model::{Employment, join_path};
+use crate::memo::model::{Memo, Request};
+use crate::memo::texts::MemoTexts;
+use crate::org::model::{Employment, StaffId, join_path};
 
 /// Japan Standard Time; Japan has no daylight saving, so a fixed offset is exact.
 pub const JST: UtcOffset = time::macros::offset!(+9);
@@ -159,7 +163,6 @@ pub fn placeholder_portlets(texts: &'static Texts) -> Vec<Portlet> {
         ("notices", texts.portlet_notices),
         ("approvals", texts.portlet_approvals),
         ("chat", texts.portlet_chat),
-        ("facilities", texts.portlet_facilities),
     ]
     .into_iter()
     .map(|(id, title)| Portlet {
@@ -169,6 +172,125 @@ pub fn placeholder_portlets(texts: &'static Texts) -> Vec<Portlet> {
         body: texts.coming_soon_detail,
     })
     .collect()
+}
+
+/// A portlet listing what waits for the user in one module: a count, a few lines that link
+/// to the items, and a link to the module's own list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPortlet {
+    /// Stable name, used as a CSS class (`portlet-memos`).
+    pub id: &'static str,
+    /// Title in the page's language.
+    pub title: &'static str,
+    /// Where the title links to.
+    pub href: &'static str,
+    /// The count badge, when there is anything to count.
+    pub badge: Option<String>,
+    /// The first few items.
+    pub lines: Vec<PortletLine>,
+    /// Shown when there are no lines.
+    pub empty: &'static str,
+    /// The link to all of them.
+    pub more: &'static str,
+}
+
+/// One item in a [`ListPortlet`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortletLine {
+    /// Where it links to.
+    pub href: String,
+    /// What it says.
+    pub text: String,
+    /// A second, quieter part.
+    pub note: String,
+    /// Shown in bold (urgent, or not yet seen).
+    pub strong: bool,
+}
+
+/// Lines a list portlet shows at most.
+pub const PORTLET_LINES: usize = 5;
+
+/// The facility portlets: for a facility administrator the 仮予約 waiting for them, and for
+/// anyone the decisions on their own bookings they have not seen (always shown to someone
+/// who administers nothing, so the module has a place on their portal).
+pub fn facility_portlets(
+    waiting: Option<&[Reservation]>,
+    decisions: &[Reservation],
+    viewer: StaffId,
+    ft: &'static FacilityTexts,
+) -> Vec<ListPortlet> {
+    let mut out = Vec::new();
+    if let Some(waiting) = waiting {
+        out.push(ListPortlet {
+            id: "facility-approvals",
+            title: ft.portlet_approvals,
+            href: "/facilities/approvals",
+            badge: (!waiting.is_empty()).then(|| waiting.len().to_string()),
+            lines: waiting
+                .iter()
+                .take(PORTLET_LINES)
+                .map(|r| PortletLine {
+                    href: format!("/facilities/reservations/{}", r.id),
+                    text: format!("{} {}", r.slot.short_label(ft), r.facility_name),
+                    note: format!("{}（{}）", r.title_for(viewer, true, ft), r.booker_name),
+                    strong: false,
+                })
+                .collect(),
+            empty: ft.portlet_approvals_empty,
+            more: ft.portlet_more,
+        });
+    }
+    if waiting.is_none() || !decisions.is_empty() {
+        out.push(ListPortlet {
+            id: "facility-decisions",
+            title: ft.portlet_decisions,
+            href: "/facilities/mine",
+            badge: (!decisions.is_empty()).then(|| decisions.len().to_string()),
+            lines: decisions
+                .iter()
+                .take(PORTLET_LINES)
+                .map(|r| PortletLine {
+                    href: format!("/facilities/reservations/{}", r.id),
+                    text: format!("{} {}", r.slot.short_label(ft), r.facility_name),
+                    note: r.status.label(ft).to_owned(),
+                    strong: true,
+                })
+                .collect(),
+            empty: ft.portlet_decisions_empty,
+            more: ft.portlet_more,
+        });
+    }
+    out
+}
+
+/// The memo portlet: how many memos the user has not read, and the latest of them.
+pub fn memo_portlet(unread: &[Memo], count: i64, mt: &'static MemoTexts) -> ListPortlet {
+    ListPortlet {
+        id: "memos",
+        title: mt.portlet_title,
+        href: "/memos",
+        badge: (count > 0).then(|| count.to_string()),
+        lines: unread
+            .iter()
+            .take(PORTLET_LINES)
+            .map(|m| {
+                let at = m.received_at.to_offset(JST);
+                let caller = if m.caller_org.is_empty() {
+                    m.caller_name.clone()
+                } else {
+                    format!("{}（{}）", m.caller_name, m.caller_org)
+                };
+                PortletLine {
+                    href: format!("/memos/{}", m.id),
+                    text: format!("{:02}:{:02} {caller}", at.hour(), at.minute()),
+                    note: m.request.label(mt).to_owned(),
+                    strong: m.request == Request::Urgent,
+                }
+            })
+            .collect(),
+        empty: mt.portlet_empty,
+        more: mt.portlet_more,
+    }
 }
 
 /// `date` as the header shows it: `2025年11月25日（火）` or `Tue, November 25, 2025`.
@@ -310,10 +432,7 @@ mod tests {
     #[test]
     fn every_coming_module_has_a_placeholder() {
         let titles: Vec<_> = placeholder_portlets(&JA).iter().map(|p| p.title).collect();
-        assert_eq!(
-            titles,
-            ["未読のお知らせ", "承認待ち", "チャット未読", "設備予約"]
-        );
+        assert_eq!(titles, ["未読のお知らせ", "承認待ち", "チャット未読"]);
         assert!(
             placeholder_portlets(&EN)
                 .iter()

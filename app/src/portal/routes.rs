@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::get;
 use time::OffsetDateTime;
 
-use super::model::{JST, Portlet, Tile, UserHeader, date_label, placeholder_portlets};
+use super::model::{JST, ListPortlet, Portlet, Tile, UserHeader, date_label, placeholder_portlets};
 use super::store;
 use crate::error::AppError;
 use crate::i18n::Texts;
@@ -41,6 +41,8 @@ struct PortalPage {
     schedule: Option<Vec<crate::schedule::calendar::Entry>>,
     /// The schedule's texts.
     st: &'static crate::schedule::texts::ScheduleTexts,
+    /// Facility approvals and decisions, and unread memos, for current staff.
+    lists: Vec<ListPortlet>,
 }
 
 async fn index(
@@ -53,6 +55,13 @@ async fn index(
     let t = lang.lang.texts();
     let today = OffsetDateTime::now_utc().to_offset(JST).date();
     let schedule = store::today_schedule(&state.pool, &claims.sub, today, lang.lang).await?;
+    let lists = match crate::org::store::find_staff_by_login(&state.pool, &claims.sub).await? {
+        Some(staff) if staff.employment == crate::org::model::Employment::Active => {
+            store::module_portlets(&state.pool, &staff, OffsetDateTime::now_utc(), lang.lang)
+                .await?
+        }
+        _ => Vec::new(),
+    };
     let page = PortalPage {
         t,
         other: lang.lang.other().texts(),
@@ -61,6 +70,7 @@ async fn index(
         portlets: placeholder_portlets(t),
         schedule,
         st: crate::schedule::texts::ScheduleTexts::of(lang.lang),
+        lists,
         today: date_label(today, lang.lang),
         csrf: claims.csrf,
     };

@@ -94,3 +94,36 @@ pub async fn account(
         csrf: claims.csrf.clone(),
     })
 }
+
+/// The facility and memo portlets for `staff` at `now`: 仮予約 waiting for them as a facility
+/// administrator, decisions on their bookings they have not seen, and their unread memos.
+pub async fn module_portlets(
+    pool: &AnyPool,
+    staff: &Staff,
+    now: time::OffsetDateTime,
+    lang: Lang,
+) -> Result<Vec<super::model::ListPortlet>, sqlx::Error> {
+    use super::model::{PORTLET_LINES, facility_portlets, memo_portlet};
+    let rights = crate::facility::store::booker_rights(pool, staff.id).await?;
+    let waiting = if rights.scope.is_admin() {
+        Some(crate::facility::store::pending_for(pool, &rights, now).await?)
+    } else {
+        None
+    };
+    let decisions = crate::facility::store::unseen_decisions(pool, staff.id).await?;
+    let mut portlets = facility_portlets(
+        waiting.as_deref(),
+        &decisions,
+        staff.id,
+        crate::facility::texts::FacilityTexts::of(lang),
+    );
+    let count = crate::memo::store::unread_count(pool, staff.id).await?;
+    let limit = i64::try_from(PORTLET_LINES).unwrap_or(5);
+    let unread = crate::memo::store::unread(pool, staff.id, limit).await?;
+    portlets.push(memo_portlet(
+        &unread,
+        count,
+        crate::memo::texts::MemoTexts::of(lang),
+    ));
+    Ok(portlets)
+}

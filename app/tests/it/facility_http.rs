@@ -102,7 +102,7 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn make_admin(&self, login: &str, kind: GrantKind) {
+    pub(crate) async fn make_admin(&self, login: &str, kind: GrantKind) {
         let staff = self.staff(login).await;
         grant_function_admin(
             &self.db.pool,

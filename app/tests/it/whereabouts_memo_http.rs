@@ -331,3 +331,101 @@ async fn a_bad_memo_is_shown_again_with_every_problem_and_saves_nothing() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_portal_lists_approvals_waiting_for_me_and_unread_memos() {
+    let app = TestApp::new().await;
+    let yamada_id = app.staff("yamada").await.id.0.to_string();
+    // 佐藤 asks for the restricted room and leaves 山田 an urgent memo.
+    let date = app::facility::model::iso_date(
+        OffsetDateTime::now_utc()
+            .to_offset(app::facility::model::JST)
+            .date()
+            + Duration::days(1),
+    );
+    let booked = app
+        .post(
+            "/facilities/2/reserve",
+            sato(),
+            &[
+                CSRF,
+                ("date", &date),
+                ("start", "15:00"),
+                ("end", "16:00"),
+                ("title", "監査対応"),
+            ],
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER, "{}", booked.body);
+    app.post(
+        "/memos",
+        sato(),
+        &[
+            CSRF,
+            ("to", &yamada_id),
+            ("caller_name", "鈴木"),
+            ("caller_org", "県庁"),
+            ("request", "urgent"),
+        ],
+    )
+    .await;
+
+    // Before 山田 administers facilities he sees no approvals, only his own bookings' news.
+    let portal = app.get("/", yamada()).await;
+    assert!(!portal.body.contains("設備の承認待ち"));
+    assert!(portal.body.contains("設備予約の結果"));
+    let memos = portlet(&portal.body, "portlet-memos");
+    assert!(
+        memos.contains(r#"<span class="badge badge-count">1</span>"#),
+        "{memos}"
+    );
+    assert!(
+        memos.contains("<strong>") && memos.contains("鈴木（県庁）"),
+        "{memos}"
+    );
+    assert!(memos.contains("至急連絡をください"));
+
+    app.make_admin("yamada", app::org::model::GrantKind::Own)
+        .await;
+    let portal = app.get("/", yamada()).await;
+    let approvals = portlet(&portal.body, "portlet-facility-approvals");
+    assert!(
+        approvals.contains(r#"<span class="badge badge-count">1</span>"#),
+        "{approvals}"
+    );
+    assert!(approvals.contains("特別会議室") && approvals.contains("監査対応（佐藤 花子）"));
+    assert!(approvals.contains(r#"href="/facilities/reservations/"#));
+    // Nothing to tell 山田 about his own bookings, so that portlet steps aside.
+    assert!(!portal.body.contains("設備予約の結果"));
+
+    // 佐藤 is told once 山田 has decided.
+    let id = approvals
+        .split("href=\"/facilities/reservations/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/facilities/reservations/{id}/decide"),
+        yamada(),
+        &[CSRF, ("decision", "reject")],
+    )
+    .await;
+    let told = portlet(
+        &app.get("/", sato()).await.body,
+        "portlet-facility-decisions",
+    );
+    assert!(
+        told.contains("却下") && told.contains("特別会議室"),
+        "{told}"
+    );
+}
+
+/// The `<article>` of the portlet with class `class`.
+fn portlet(body: &str, class: &str) -> String {
+    let start = body
+        .find(&format!("portlet {class}"))
+        .unwrap_or_else(|| panic!("no {class} in {body}"));
+    let end = start + body[start..].find("</article>").unwrap();
+    body[start..end].to_owned()
+}
