@@ -28,6 +28,44 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// A file the log is appended to as well as the journal.
     pub log_file: Option<PathBuf>,
+    /// The app's audit trail and the security team's view of the audit log.
+    pub audit: AuditSettings,
+}
+
+/// `[audit]`: where the app's own audit records go (segments chained and sealed like the
+/// gateway's, in a directory of the app's) and what the security team's view reads.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// Directory of the app's segment files; without it the records go to the app's log only
+    /// (unchained), and the start says so.
+    pub dir: Option<PathBuf>,
+    /// Ed25519 private key that seals the app's segments (created when missing, with its
+    /// public half `.pub` beside it for `yakuba-gateway audit verify --dir`).
+    pub signing_key: PathBuf,
+    /// When records are forced to disk.
+    pub fsync: sso::audit::stream::Fsync,
+    /// Sealed segments older than this are deleted.
+    pub retention: Duration,
+    /// What happens when records cannot be written.
+    pub on_failure: sso::audit::FailurePolicy,
+    /// Segment directories the audit view reads (the gateway's and the app's).
+    pub view_dirs: Vec<PathBuf>,
+    /// Members of these groups (the security team) may open the audit view.
+    pub security_groups: Vec<String>,
+}
+
+impl Default for AuditSettings {
+    fn default() -> AuditSettings {
+        AuditSettings {
+            dir: None,
+            signing_key: "audit.key".into(),
+            fsync: sso::audit::stream::Fsync::Batch,
+            retention: Duration::from_secs(400 * 86_400),
+            on_failure: sso::audit::FailurePolicy::FailClosed,
+            view_dirs: Vec::new(),
+            security_groups: vec!["yakuba-security".into()],
+        }
+    }
 }
 
 /// How identity assertions from the gateway are checked.
@@ -210,6 +248,21 @@ struct ConfigFile {
     metrics_listen: MetricsListen,
     #[serde(default)]
     log_file: Option<PathBuf>,
+    #[serde(default)]
+    audit: AuditFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFile {
+    dir: Option<PathBuf>,
+    signing_key: Option<PathBuf>,
+    fsync: Option<String>,
+    retention: Option<String>,
+    on_failure: Option<sso::audit::FailurePolicy>,
+    #[serde(default)]
+    view_dirs: Vec<PathBuf>,
+    security_groups: Option<Vec<String>>,
 }
 
 /// `metrics_listen`: an address, or `false` for no metrics.
@@ -325,6 +378,7 @@ impl Config {
                 None
             }
         };
+        let audit = audit_settings(file.audit, &mut problem);
         if file.assertion.verify_key.as_os_str().is_empty() {
             problem(
                 "assertion.verify_key",
@@ -347,6 +401,7 @@ impl Config {
                     default_lang: file.default_lang,
                     metrics_listen,
                     log_file: file.log_file,
+                    audit,
                 })
             }
             _ => Err(ConfigError {
@@ -365,6 +420,59 @@ impl Config {
                 message: e.to_string(),
             }],
         }
+    }
+}
+
+/// The `[audit]` section validated, reporting problems through `problem`.
+fn audit_settings(file: AuditFile, problem: &mut impl FnMut(&str, String)) -> AuditSettings {
+    let defaults = AuditSettings::default();
+    let fsync = match file.fsync.as_deref() {
+        None => defaults.fsync,
+        Some("never") => sso::audit::stream::Fsync::Never,
+        Some("batch") => sso::audit::stream::Fsync::Batch,
+        Some(other) => match sso::ldap::parse_duration(other) {
+            Ok(d) if !d.is_zero() => sso::audit::stream::Fsync::Interval(d),
+            _ => {
+                problem(
+                    "audit.fsync",
+                    format!("`{other}`: write \"never\", \"batch\" or an interval like \"1s\""),
+                );
+                defaults.fsync
+            }
+        },
+    };
+    let retention = match file.retention.as_deref().map(sso::ldap::parse_duration) {
+        None => defaults.retention,
+        Some(Ok(d)) if d >= Duration::from_secs(86_400) => d,
+        Some(Ok(_)) => {
+            problem("audit.retention", "must be at least 1d".to_owned());
+            defaults.retention
+        }
+        Some(Err(message)) => {
+            problem("audit.retention", message);
+            defaults.retention
+        }
+    };
+    let mut security_groups = Vec::new();
+    for (i, group) in file
+        .security_groups
+        .unwrap_or(defaults.security_groups)
+        .iter()
+        .enumerate()
+    {
+        match sso::dn::normalise_group(group) {
+            Ok(g) => security_groups.push(g),
+            Err(e) => problem(&format!("audit.security_groups[{i}]"), e.to_string()),
+        }
+    }
+    AuditSettings {
+        dir: file.dir,
+        signing_key: file.signing_key.unwrap_or(defaults.signing_key),
+        fsync,
+        retention,
+        on_failure: file.on_failure.unwrap_or(defaults.on_failure),
+        view_dirs: file.view_dirs,
+        security_groups,
     }
 }
 

@@ -25,6 +25,10 @@ pub enum AppError {
     /// A page template failed to render.
     #[error("cannot render page: {0}")]
     Render(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A security-relevant action was done but the audit log could not record it
+    /// (`[audit] on_failure = "fail_closed"`).
+    #[error("the audit log could not record an administrative action")]
+    AuditUnavailable,
 }
 
 /// How bad an error is, which decides its status and whether it is logged.
@@ -47,7 +51,9 @@ impl AppError {
             AppError::Unauthenticated => Severity::Unauthenticated,
             AppError::NotFound => Severity::NotFound,
             AppError::Forbidden | AppError::Csrf | AppError::NotStaff => Severity::Forbidden,
-            AppError::Database(_) | AppError::Render(_) => Severity::Internal,
+            AppError::Database(_) | AppError::Render(_) | AppError::AuditUnavailable => {
+                Severity::Internal
+            }
         }
     }
 
@@ -58,6 +64,12 @@ impl AppError {
                     ページを再読み込みしてからもう一度操作してください。\n\
                     The form has expired or was not sent from this site. \
                     Reload the page and try again.\n";
+        }
+        if let AppError::AuditUnavailable = self {
+            return "操作は行われましたが、監査ログに記録できませんでした。\
+                    情報化戦略部へご連絡ください。\n\
+                    The action was done, but the audit log could not record it. \
+                    Please contact IT.\n";
         }
         if let AppError::NotStaff = self {
             return "職員として登録されていないか、退職済みのため利用できません。\n\

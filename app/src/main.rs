@@ -171,7 +171,9 @@ async fn run(config_path: &Path) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     info!(listen = %config.listen, "yakuba-app listening on http://{}", config.listen);
-    let state = AppState::new(pool.clone(), verifier, config.default_lang);
+    let mut state = AppState::new(pool.clone(), verifier, config.default_lang);
+    state.audit = app::audit::AuditTrail::open(&config.audit)
+        .context("cannot open the app's audit trail ([audit] dir, signing_key)")?;
     if let Some(listen) = config.metrics_listen {
         let metrics_listener = TcpListener::bind(listen)
             .await
@@ -185,9 +187,12 @@ async fn run(config_path: &Path) -> Result<()> {
     }
     tokio::spawn(supervision::prove_health(config.listen));
     tokio::spawn(reload_on_hangup(config_path.to_owned(), state.clone()));
+    let audit = state.audit.clone();
     routes::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;
+    // Seal the open audit segment.
+    tokio::task::spawn_blocking(move || audit.shutdown()).await?;
     pool.close().await;
     info!("yakuba-app stopped");
     Ok(())

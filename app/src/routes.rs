@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(facility::routes::routes())
         .merge(whereabouts::routes::routes())
         .merge(memo::routes::routes())
+        .merge(crate::audit::routes::routes())
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)

@@ -19,6 +19,9 @@ pub struct AppState {
     pub default_lang: Lang,
     /// Request counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Counters>,
+    /// The app's audit trail and the audit view's settings; in memory until `main` opens
+    /// the configured one.
+    pub audit: crate::audit::AuditTrail,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
             verifier: Arc::new(GatewayKey::new(verifier)),
             default_lang,
             metrics: Arc::default(),
+            audit: crate::audit::AuditTrail::in_memory(crate::config::AuditSettings::default()),
         }
     }
 }

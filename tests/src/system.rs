@@ -11,7 +11,8 @@ use anyhow::Context as _;
 use crate::binaries;
 use crate::process::{ChildGuard, free_port, wait_for_tcp};
 
-/// Password of the local test accounts `yamada` and `admin` (a gateway administrator).
+/// Password of the local test accounts `yamada`, `admin` (a gateway administrator) and
+/// `kansa` (the security team, who may open the app's audit view).
 pub const LOCAL_PASSWORD: &str = "local-pass-9";
 
 /// A directory to authenticate against, for [`SystemOptions`].
@@ -152,6 +153,12 @@ password_hash = "{hash}"
 name = "システム管理者"
 department = "情報化推進課"
 groups = ["staff", "yakuba-admins"]
+[[local_accounts]]
+user = "kansa"
+password_hash = "{hash}"
+name = "監査 花子"
+department = "監査課"
+groups = ["staff", "yakuba-security"]
 {ldap}
 [[routes]]
 id = "portal"
@@ -214,6 +221,11 @@ seed_demo_if_empty = true
 [assertion]
 verify_key = "{data}/assertion.pub"
 audience = "yakuba-app"
+[audit]
+dir = "{data}/app-audit"
+signing_key = "{data}/app-audit.key"
+view_dirs = ["{data}/audit", "{data}/app-audit"]
+security_groups = ["yakuba-security"]
 "#,
         app = s.app,
         data = s.data.display()

@@ -5,6 +5,7 @@
 // by both backends are plain functions, and a test should fail by panicking there too.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly by panicking")]
 
+mod audit_http;
 mod database;
 mod directory_sync;
 mod facility_http;

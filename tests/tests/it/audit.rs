@@ -494,3 +494,72 @@ async fn syslog_over_udp_and_tcp_and_the_journal_get_every_record() {
     }
     assert!(frames.iter().any(|f| f.contains("/denkessai/copied")));
 }
+
+#[tokio::test]
+async fn a_function_admin_grant_in_the_app_is_recorded_and_the_security_team_sees_both_logs() {
+    let sys = System::start(SystemOptions::default()).unwrap();
+    let admin = session_cookie(&sys, "admin", LOCAL_PASSWORD).await;
+    let page = get(&sys, "/admin/function-admins", Some(&admin))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&page, "csrf").expect("the grant form carries a CSRF token");
+    let granted = post_form(
+        &sys,
+        "/admin/function-admins",
+        &admin,
+        &[
+            ("csrf", csrf.as_str()),
+            ("staff", "yamada"),
+            ("module", "facility"),
+            ("scope", "all"),
+        ],
+    )
+    .await;
+    assert_eq!(granted.status(), 303);
+
+    // The app's own stream, in its own directory, chained and sealed like the gateway's.
+    let app_dir = sys.data_dir().join("app-audit");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let grant = loop {
+        let records = harness::audit::ecs_records(&app_dir);
+        if let Some(r) = records
+            .iter()
+            .find(|r| r["event"]["reason"] == "function_admin_granted")
+        {
+            break r.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no grant record");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(grant["user"]["name"], "admin");
+    assert_eq!(grant["user"]["target"]["name"], "yamada");
+    assert_eq!(grant["service"]["name"], "app");
+    // The session hash ties the app's record to the gateway's records of the same session.
+    let session = grant["yakuba"]["session"].as_str().unwrap().to_owned();
+    assert!(sys.audit_has(|r| r["session"] == session.as_str() && r["kind"] == "login"));
+    let (ok, out, err) = audit_cli(
+        &sys,
+        &[
+            "verify",
+            "--dir",
+            app_dir.to_str().unwrap(),
+            "--public-key",
+            sys.data_dir().join("app-audit.pub").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{out}{err}");
+
+    // The view: refused to staff, open to the security team, showing both processes.
+    let yamada = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    assert_eq!(get(&sys, "/audit", Some(&yamada)).await.status(), 403);
+    let kansa = session_cookie(&sys, "kansa", LOCAL_PASSWORD).await;
+    let view = get(&sys, "/audit?user=yamada", Some(&kansa)).await;
+    assert_eq!(view.status(), 200);
+    let html = view.text().await.unwrap();
+    assert!(html.contains("function_admin_granted"), "{html}");
+    assert!(html.contains("admin → yamada"), "{html}");
+    assert!(html.contains("/audit"), "yamada's refused request is listed: {html}");
+    assert!(html.contains("<td>gateway</td>") && html.contains("<td>app</td>"), "{html}");
+}

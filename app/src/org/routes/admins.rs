@@ -164,9 +164,24 @@ pub(super) async fn grant(
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
+    let department_ids: Vec<i64> = departments.iter().map(|d| d.0).collect();
     org::store::grant_function_admin(&state.pool, staff.id, module, &Grant { kind, departments })
         .await?;
     info!(user.id = %me.staff.id, admin.id = %staff.id, module = module.as_str(), scope = kind.as_str(), "function administrator granted");
+    crate::audit::record(
+        &state,
+        &me.claims,
+        crate::audit::AdminAction {
+            what: "function_admin_granted",
+            target: &staff.login,
+            detail: serde_json::json!({
+                "module": module.as_str(),
+                "scope": kind.as_str(),
+                "departments": department_ids,
+            }),
+        },
+    )
+    .await?;
     Ok(Redirect::to("/admin/function-admins").into_response())
 }
 
@@ -181,7 +196,21 @@ pub(super) async fn revoke(
         .map(StaffId)
         .map_err(|_| AppError::NotFound)?;
     let module = Module::parse(field(&pairs, "module")).ok_or(AppError::NotFound)?;
+    let target = org::store::find_staff(&state.pool, staff)
+        .await?
+        .map(|s| s.login)
+        .unwrap_or_else(|| format!("staff:{staff}"));
     org::store::revoke_function_admin(&state.pool, staff, module).await?;
     info!(user.id = %me.staff.id, admin.id = %staff, module = module.as_str(), "function administrator revoked");
+    crate::audit::record(
+        &state,
+        &me.claims,
+        crate::audit::AdminAction {
+            what: "function_admin_revoked",
+            target: &target,
+            detail: serde_json::json!({ "module": module.as_str() }),
+        },
+    )
+    .await?;
     Ok(Redirect::to("/admin/function-admins").into_response())
 }
