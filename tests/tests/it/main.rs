@@ -12,6 +12,7 @@ mod active_directory;
 mod attacks;
 mod audit;
 mod bad_input;
+mod browser_groupware;
 mod client;
 mod directory;
 mod identity;
