@@ -138,7 +138,7 @@ fn no_module_is_a_grab_bag() {
 #[test]
 fn features_have_their_four_roles() {
     let sources = sources();
-    for feature in ["org", "portal"] {
+    for feature in ["org", "portal", "facility", "whereabouts", "memo"] {
         for role in ["mod.rs", "model.rs", "store.rs"] {
             let path = format!("{feature}/{role}");
             assert!(
