@@ -87,7 +87,8 @@ async fn show_list(
     notice: bool,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let Frame { t, acct, c } = Frame::new(state, me, rights, lang.lang, "admin").await?;
+    let Frame { t, acct, c } =
+        Frame::new(state, me, rights.scope.is_admin(), lang.lang, "admin").await?;
     let categories = store::categories(&state.pool).await?;
     let departments = org::store::departments(&state.pool).await?;
     let department_name = |id| {
@@ -362,7 +363,8 @@ async fn show_form(
     problems: Vec<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let Frame { t, acct, c } = Frame::new(state, me, rights, lang.lang, "admin").await?;
+    let Frame { t, acct, c } =
+        Frame::new(state, me, rights.scope.is_admin(), lang.lang, "admin").await?;
     let ft = c.ft;
     form.csrf = c.csrf.clone();
     let categories = store::categories(&state.pool)

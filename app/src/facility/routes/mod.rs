@@ -81,7 +81,7 @@ impl Frame {
     pub(super) async fn new(
         state: &AppState,
         me: &CurrentStaff,
-        rights: &BookerRights,
+        admin: bool,
         lang: Lang,
         nav: &'static str,
     ) -> Result<Frame, AppError> {
@@ -91,7 +91,7 @@ impl Frame {
             c: Chrome {
                 ft: FacilityTexts::of(lang),
                 nav,
-                admin: rights.scope.is_admin(),
+                admin,
                 csrf: me.claims.csrf.clone(),
             },
         })

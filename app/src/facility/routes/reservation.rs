@@ -102,7 +102,8 @@ pub(super) async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let administers = rights.administers(facility.department_id);
-    let Frame { t, acct, c } = Frame::new(&state, &me, &rights, lang.lang, "grid").await?;
+    let Frame { t, acct, c } =
+        Frame::new(&state, &me, rights.scope.is_admin(), lang.lang, "grid").await?;
     let ft = c.ft;
     let notice = if notice.created == "1" {
         Some(match reservation.status {
@@ -231,7 +232,8 @@ pub(super) async fn mine(
     lang: PageLang,
 ) -> Result<Response, AppError> {
     let rights = rights_of(&state, &me).await?;
-    let Frame { t, acct, c } = Frame::new(&state, &me, &rights, lang.lang, "mine").await?;
+    let Frame { t, acct, c } =
+        Frame::new(&state, &me, rights.scope.is_admin(), lang.lang, "mine").await?;
     let decisions = store::unseen_decisions(&state.pool, me.staff.id).await?;
     let upcoming = store::upcoming_of(
         &state.pool,
@@ -281,7 +283,8 @@ pub(super) async fn approvals(
     if !rights.scope.is_admin() {
         return Err(AppError::Forbidden);
     }
-    let Frame { t, acct, c } = Frame::new(&state, &me, &rights, lang.lang, "approvals").await?;
+    let Frame { t, acct, c } =
+        Frame::new(&state, &me, rights.scope.is_admin(), lang.lang, "approvals").await?;
     let waiting = store::pending_for(&state.pool, &rights, OffsetDateTime::now_utc()).await?;
     let notice = if notice.decided == "1" {
         Some(c.ft.decided_notice)

@@ -171,7 +171,8 @@ async fn show(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let rights = rights_of(state, me).await?;
-    let Frame { t, acct, c } = Frame::new(state, me, &rights, lang.lang, "grid").await?;
+    let Frame { t, acct, c } =
+        Frame::new(state, me, rights.scope.is_admin(), lang.lang, "grid").await?;
     let department = org::store::department_path(&state.pool, facility.department_id).await?;
     form.csrf = c.csrf.clone();
     let back = format!(
