@@ -133,7 +133,7 @@ async fn load(pool: &AnyPool, args: &Args, today: Date) -> Result<()> {
     );
     let started = Instant::now();
     let now = OffsetDateTime::now_utc();
-    let events = app::schedule::store::load_city_events(
+    let events = app::schedule::seed::store::load_city_events(
         pool,
         today - time::Duration::days(730),
         today + time::Duration::days(365),

@@ -286,7 +286,7 @@ async fn load_demo_if_empty(pool: &AnyPool) -> Result<()> {
     }
     let now = time::OffsetDateTime::now_utc();
     let today = now.to_offset(app::schedule::model::JST).date();
-    let events = app::schedule::store::load_demo_events(pool, today, now)
+    let events = app::schedule::seed::store::load_demo_events(pool, today, now)
         .await
         .context("cannot load the demo schedule")?;
     if events > 0 {
@@ -378,10 +378,16 @@ async fn generate_city(
         let today = now.to_offset(app::schedule::model::JST).date();
         let first = today - time::Duration::days(730);
         let last = today + time::Duration::days(365);
-        let events =
-            app::schedule::store::load_city_events(&pool, first, last, events_per_staff, seed, now)
-                .await
-                .context("cannot load the generated schedule")?;
+        let events = app::schedule::seed::store::load_city_events(
+            &pool,
+            first,
+            last,
+            events_per_staff,
+            seed,
+            now,
+        )
+        .await
+        .context("cannot load the generated schedule")?;
         println!(
             "generated and inserted {events} events ({first} to {last}) in {:.1}s",
             started.elapsed().as_secs_f64()

@@ -230,19 +230,25 @@ impl Event {
         }
     }
 
-    /// The end of the last occurrence (Unix seconds), [`OPEN_END`] for a series without end;
-    /// stored so range queries can skip series that ended before a window.
+    /// The end of the last occurrence (Unix seconds); see [`series_end_unix`].
     pub fn series_end_unix(&self) -> i64 {
-        match &self.rule {
-            None => self.span.end_unix(),
-            Some(rule) => {
-                let first = local(self.span.start());
-                match rule.last_date(first) {
-                    None => OPEN_END,
-                    Some(date) => {
-                        let start = PrimitiveDateTime::new(date, first.time()).assume_offset(JST);
-                        (start + self.span.duration()).unix_timestamp()
-                    }
+        series_end_unix(&self.span, self.rule.as_ref())
+    }
+}
+
+/// The end of the last occurrence (Unix seconds) of a series whose first occurrence is
+/// `span`, [`OPEN_END`] for a series without end; stored so range queries can skip series
+/// that ended before a window.
+pub fn series_end_unix(span: &TimeRange, rule: Option<&Rule>) -> i64 {
+    match rule {
+        None => span.end_unix(),
+        Some(rule) => {
+            let first = local(span.start());
+            match rule.last_date(first) {
+                None => OPEN_END,
+                Some(date) => {
+                    let start = PrimitiveDateTime::new(date, first.time()).assume_offset(JST);
+                    (start + span.duration()).unix_timestamp()
                 }
             }
         }

@@ -571,3 +571,31 @@ fn as_refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect()
 }
+
+#[tokio::test]
+async fn the_portal_lists_todays_events() {
+    let app = TestApp::new().await;
+    let yamada = app.id("yamada").await.to_string();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let mut fields = meeting("朝の打合せ", &[&yamada]);
+    fields.retain(|(n, _)| *n != "start_date" && *n != "end_date");
+    fields.extend([("start_date", day.as_str()), ("end_date", day.as_str())]);
+    event_id(&app.create("yamada", &fields).await);
+    let portal = app.get("yamada", "/").await;
+    assert_eq!(portal.status, StatusCode::OK);
+    assert!(
+        portal.body.contains("朝の打合せ") && portal.body.contains("10:00〜11:00"),
+        "{}",
+        portal.body
+    );
+    let other = app.get("sato", "/").await;
+    assert!(!other.body.contains("朝の打合せ"));
+}

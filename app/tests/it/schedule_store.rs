@@ -6,7 +6,8 @@ use app::org::seed::demo_city;
 use app::org::store::{self as org, Grant};
 use app::schedule::form::EventForm;
 use app::schedule::model::{EventId, TimeRange, local};
-use app::schedule::store::{self, Agenda, BulkEvent, SaveError};
+use app::schedule::seed::store::{BulkEvent, insert_bulk};
+use app::schedule::store::{self, Agenda, SaveError};
 use sqlx::AnyPool;
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
@@ -380,7 +381,7 @@ async fn bulk_loaded_events_leave_ids_free_for_new_ones(pool: &AnyPool) {
             created_by: yamada,
         })
         .collect();
-    assert_eq!(store::insert_bulk(pool, &bulk, NOW).await.unwrap(), 1_000);
+    assert_eq!(insert_bulk(pool, &bulk, NOW).await.unwrap(), 1_000);
     let id = store::create_event(
         pool,
         &form("手入力", "2025-12-09", "13:00", "14:00", &[sato])

@@ -219,7 +219,9 @@ pub(super) async fn delete(
         let mut tx = facility::store::begin_write(&state.pool).await?;
         match (event.rule.is_some(), scope) {
             (true, SeriesScope::This) => {
-                for (copy, original) in store::detached_from(&mut tx, event.id, span.start()).await? {
+                for (copy, original) in
+                    store::detached_from(&mut tx, event.id, span.start()).await?
+                {
                     if original == span.start() {
                         bookings::cancel_all(&mut tx, copy).await?;
                     }

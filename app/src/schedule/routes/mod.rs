@@ -7,6 +7,7 @@ mod bookings;
 mod calendar;
 mod event;
 mod event_form;
+mod event_page_form;
 mod feed;
 mod free;
 

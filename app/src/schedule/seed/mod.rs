@@ -1,15 +1,17 @@
 //! Generated schedules: a city's worth of plausible events for benchmarks (millions, in
 //! batches so memory stays flat), and a living week around "today" for the demo city.
-//! Pure: the caller hands in staff and dates and inserts what comes back.
+//! The generators are pure; `store.rs` inserts what they make.
 
 use time::{Date, Duration, Time, Weekday};
 
+use self::store::BulkEvent;
 use super::form::EventDraft;
 use super::holidays::holiday_on;
 use super::model::{Certainty, TimeRange, Visibility, instant};
 use super::recurrence::{Frequency, MonthlyBy, RecurrenceEnd, Rule};
-use super::store::BulkEvent;
 use crate::org::model::{DepartmentId, StaffId};
+
+pub mod store;
 
 /// Titles of everyday events, with the places they usually happen.
 const TITLES: [(&str, &str); 16] = [
