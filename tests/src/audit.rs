@@ -13,11 +13,12 @@ const SHORT_KEYS: &[(&str, &[&str])] = &[
     ("route", &["yakuba", "route"]),
     ("session", &["yakuba", "session"]),
     ("rule", &["rule", "name"]),
+    ("credential", &["yakuba", "credential"]),
 ];
 
 /// Every record in the segment files of `dir` (oldest segment first), each as written plus
 /// the short keys `kind` (`event.action`), `reason`, `decision`, `status`, `path`, `route`,
-/// `session`, `rule`, `user` (the user acted on, else the one who acted; it replaces the ECS
+/// `session`, `rule`, `credential`, `user` (the user acted on, else the one who acted; it replaces the ECS
 /// `user` object, which [`ecs_records`] keeps) and `actor` (the one who acted on another).
 pub fn records(dir: &Path) -> Vec<serde_json::Value> {
     ecs_records(dir).into_iter().map(with_short_keys).collect()

@@ -458,6 +458,7 @@ impl System {
             }
         }
         text.push_str(&crate::audit::raw_text(&self.audit_dir()));
+        text.push_str(&crate::audit::raw_text(&self.data.join("app-audit")));
         text
     }
 }

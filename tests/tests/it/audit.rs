@@ -560,6 +560,12 @@ async fn a_function_admin_grant_in_the_app_is_recorded_and_the_security_team_see
     let html = view.text().await.unwrap();
     assert!(html.contains("function_admin_granted"), "{html}");
     assert!(html.contains("admin → yamada"), "{html}");
-    assert!(html.contains("/audit"), "yamada's refused request is listed: {html}");
-    assert!(html.contains("<td>gateway</td>") && html.contains("<td>app</td>"), "{html}");
+    assert!(
+        html.contains("/audit"),
+        "yamada's refused request is listed: {html}"
+    );
+    assert!(
+        html.contains("<td>gateway</td>") && html.contains("<td>app</td>"),
+        "{html}"
+    );
 }

@@ -11,6 +11,7 @@
 mod active_directory;
 mod attacks;
 mod audit;
+mod audit_secrets;
 mod bad_input;
 mod browser_groupware;
 mod client;
