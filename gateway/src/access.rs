@@ -150,6 +150,8 @@ mod tests {
             response_headers: vec![],
             form_login: None,
             upstream_host: None,
+            connect_timeout: std::time::Duration::from_secs(3),
+            read_timeout: std::time::Duration::from_secs(120),
         }
     }
 

@@ -198,19 +198,27 @@ pub fn identity_headers(specs: &[HeaderSpec], identity: &Identity) -> Vec<(Strin
         .collect()
 }
 
-/// Remove the gateway's own cookies from a `Cookie` header value; `None` when nothing is
-/// left. Upstreams never see the session cookie.
-pub fn strip_gateway_cookies(cookie_header: &str) -> Option<String> {
-    let kept: Vec<&str> = cookie_header
-        .split(';')
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| {
+/// The `Cookie` an upstream may see, from the request's `Cookie` header values: the gateway's
+/// own cookies removed, the rest joined into one value; `None` when nothing is left. Upstreams
+/// never see the session cookie. Values that are not text are dropped.
+pub fn strip_gateway_cookies<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<String> {
+    let mut kept = String::new();
+    for value in values {
+        let Ok(text) = std::str::from_utf8(value) else {
+            continue;
+        };
+        for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let name = pair.split('=').next().unwrap_or_default().trim();
-            !crate::cookies::is_gateway_cookie(name)
-        })
-        .collect();
-    (!kept.is_empty()).then(|| kept.join("; "))
+            if crate::cookies::is_gateway_cookie(name) {
+                continue;
+            }
+            if !kept.is_empty() {
+                kept.push_str("; ");
+            }
+            kept.push_str(pair);
+        }
+    }
+    (!kept.is_empty()).then_some(kept)
 }
 
 #[cfg(test)]
@@ -243,6 +251,8 @@ mod tests {
             response_headers: vec![],
             form_login: None,
             upstream_host: None,
+            connect_timeout: std::time::Duration::from_secs(3),
+            read_timeout: std::time::Duration::from_secs(120),
         }
     }
 
@@ -347,18 +357,30 @@ mod tests {
 
     #[test]
     fn gateway_cookies_never_reach_upstreams() {
+        fn strip(values: &[&str]) -> Option<String> {
+            strip_gateway_cookies(values.iter().map(|v| v.as_bytes()))
+        }
         assert_eq!(
-            strip_gateway_cookies("a=1; __Host-yakuba_session=SECRET; b=2").as_deref(),
+            strip(&["a=1; __Host-yakuba_session=SECRET; b=2"]).as_deref(),
             Some("a=1; b=2")
         );
-        assert_eq!(strip_gateway_cookies("__Host-yakuba_session=SECRET"), None);
+        assert_eq!(strip(&["__Host-yakuba_session=SECRET"]), None);
         assert_eq!(
-            strip_gateway_cookies("a=1; __HOST-Yakuba_Session=SECRET").as_deref(),
+            strip(&["a=1; __HOST-Yakuba_Session=SECRET"]).as_deref(),
             Some("a=1")
         );
         assert_eq!(
-            strip_gateway_cookies("__Host-yakuba_login=n;yakuba_lang=en").as_deref(),
+            strip(&["__Host-yakuba_login=n;yakuba_lang=en"]).as_deref(),
             Some("yakuba_lang=en")
+        );
+        // Several Cookie headers (HTTP/2 sends one per cookie) become one.
+        assert_eq!(
+            strip(&["a=1", "__Host-yakuba_session=SECRET", "b=2"]).as_deref(),
+            Some("a=1; b=2")
+        );
+        assert_eq!(
+            strip_gateway_cookies([&b"a=\xff"[..], &b"c=3"[..]]).as_deref(),
+            Some("c=3")
         );
     }
 }

@@ -3,6 +3,7 @@
 //! and writes an audit record for every request.
 
 mod access;
+mod addr_text;
 mod audit;
 mod background;
 mod backup;
@@ -260,7 +261,11 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
         ..audit::Record::new(
             audit::Action::Config,
             audit::Decision::Success,
-            if upgrade { "config_reloaded" } else { "config_loaded" },
+            if upgrade {
+                "config_reloaded"
+            } else {
+                "config_loaded"
+            },
         )
     });
     runtime.spawn(background::maintain(state.clone()));

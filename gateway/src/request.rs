@@ -7,17 +7,13 @@ use crate::cookies::{self, CookieValue};
 
 /// The host a request names (URI authority or `Host`), lower-cased, without its port.
 pub fn host_of(req: &RequestHeader) -> Option<String> {
-    let raw = req.uri.host().map(str::to_owned).or_else(|| {
-        req.headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-    })?;
+    let raw = match req.uri.host() {
+        Some(host) => host,
+        None => req.headers.get("host").and_then(|h| h.to_str().ok())?,
+    };
     // Strip a port, keeping IPv6 literals intact.
     let host = match raw.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => {
-            h.to_owned()
-        }
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
         _ => raw,
     };
     Some(host.to_ascii_lowercase())

@@ -2,6 +2,10 @@
 //! headers, the route's own content and frame policy, and for a system mounted under a prefix
 //! its redirects and cookie paths put back under that prefix.
 
+use std::net::SocketAddr;
+
+use http::HeaderValue;
+use http::header::{LOCATION, SERVER, SET_COOKIE};
 use pingora::http::ResponseHeader;
 use pingora::prelude::Result;
 
@@ -31,27 +35,46 @@ pub fn upstream_cookie(route: &Route, value: &str) -> Option<String> {
     })
 }
 
-/// Apply the response policy of `route` to `resp`. `own` are the authorities an upstream may
-/// name as itself in a redirect: the address it was reached at, and the authority the
-/// browser asked for (the `Host` of HTTP/1, the `:authority` of HTTP/2).
-pub fn apply(resp: &mut ResponseHeader, route: Option<&Route>, own: &[&str]) -> Result<()> {
-    resp.remove_header("server");
+/// Who an upstream may name as itself in a redirect: the address it was reached at, the
+/// authority the browser asked for (the `Host` of HTTP/1, the `:authority` of HTTP/2), and the
+/// route's own upstream host name if it has one.
+#[derive(Debug, Clone, Copy)]
+pub struct Authorities<'a> {
+    /// The upstream address the response came from.
+    pub upstream: Option<SocketAddr>,
+    /// The authority the browser asked for.
+    pub requested: &'a str,
+}
+
+/// Apply the response policy of `route` to `resp`.
+pub fn apply(resp: &mut ResponseHeader, route: Option<&Route>, own: Authorities<'_>) -> Result<()> {
+    resp.remove_header(&SERVER);
     if let Some(route) = route.filter(|r| r.strip_prefix)
-        && let Some(location) = resp.headers.get("location").and_then(|v| v.to_str().ok())
+        && let Some(location) = resp.headers.get(&LOCATION).and_then(|v| v.to_str().ok())
     {
-        let moved = mount::location(&route.prefix, location, own);
+        // Only a redirect from a mounted system pays for the address text.
+        let upstream = own
+            .upstream
+            .map(crate::addr_text::socket)
+            .unwrap_or_default();
+        let upstream_host = route.upstream_host.as_deref().unwrap_or("");
+        let moved = mount::location(
+            &route.prefix,
+            location,
+            &[upstream.as_str(), own.requested, upstream_host],
+        );
         resp.insert_header("location", moved)?;
     }
     if let Some(route) = route
-        && resp.headers.contains_key("set-cookie")
+        && resp.headers.contains_key(&SET_COOKIE)
     {
         let cookies: Vec<String> = resp
             .headers
-            .get_all("set-cookie")
+            .get_all(&SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok().map(str::to_owned))
             .collect();
-        resp.remove_header("set-cookie");
+        resp.remove_header(&SET_COOKIE);
         for cookie in cookies {
             if let Some(cookie) = upstream_cookie(route, &cookie) {
                 resp.append_header("set-cookie", cookie)?;
@@ -59,8 +82,8 @@ pub fn apply(resp: &mut ResponseHeader, route: Option<&Route>, own: &[&str]) -> 
         }
     }
     for (name, value) in SECURITY_HEADERS {
-        if resp.headers.get(name).is_none() {
-            resp.insert_header(name, value)?;
+        if !resp.headers.contains_key(name) {
+            resp.append_header(name, HeaderValue::from_static(value))?;
         }
     }
     if let Some(route) = route {

@@ -53,6 +53,10 @@ pub struct Route {
     pub form_login: Option<FormLogin>,
     /// `Host` sent upstream instead of the browser's.
     pub upstream_host: Option<String>,
+    /// Limit on connecting to one upstream.
+    pub connect_timeout: std::time::Duration,
+    /// Limit on the upstream's silence while it answers.
+    pub read_timeout: std::time::Duration,
 }
 
 /// A route's login form, with its paths as the browser sees them.
@@ -90,6 +94,8 @@ impl Route {
             .filter_map(|(name, value)| value.clone().map(|v| (name, v)))
             .collect(),
             upstream_host: s.upstream_host.clone(),
+            connect_timeout: s.connect_timeout,
+            read_timeout: s.read_timeout,
             form_login: s.form_login.as_ref().map(|settings| {
                 let at_gateway = |upstream_path: &str| {
                     if s.strip_prefix && s.path_prefix != "/" {

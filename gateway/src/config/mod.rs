@@ -522,10 +522,27 @@ pub struct RouteSection {
     /// Open without a session (static assets); no identity is passed on.
     #[serde(default)]
     pub public: bool,
+    /// How long to wait for a TCP connection to one of the upstreams before trying the next
+    /// (e.g. `"3s"`).
+    #[serde(default = "default_connect_timeout", deserialize_with = "duration")]
+    pub connect_timeout: Duration,
+    /// How long the upstream may stay silent while answering before the user gets the
+    /// "system is not answering" page (e.g. `"120s"`; a heavy report in an old finance system
+    /// may need more). WebSocket connections have their own, longer limit.
+    #[serde(default = "default_read_timeout", deserialize_with = "duration")]
+    pub read_timeout: Duration,
 }
 
 fn default_prefix() -> String {
     "/".into()
+}
+
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(3)
+}
+
+fn default_read_timeout() -> Duration {
+    Duration::from_secs(120)
 }
 
 fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {

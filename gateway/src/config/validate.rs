@@ -100,6 +100,17 @@ impl GatewayConfig {
             if r.upstreams.is_empty() {
                 problem(key("upstreams"), "at least one address is needed");
             }
+            for (field, value, limit) in [
+                ("connect_timeout", r.connect_timeout, 60),
+                ("read_timeout", r.read_timeout, 3600),
+            ] {
+                if value.is_zero() || value.as_secs() > limit {
+                    problem(
+                        key(field),
+                        &format!("must be more than 0 and at most {limit} seconds"),
+                    );
+                }
+            }
             for (j, rule) in r.rules.iter().enumerate() {
                 for (field, message) in rule.problems(&r.path_prefix) {
                     problem(format!("routes[{i}].rules[{j}].{field}"), &message);

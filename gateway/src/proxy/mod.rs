@@ -184,11 +184,7 @@ impl Proxy {
             header_str(req, "sec-fetch-mode"),
             header_str(req, "accept"),
         );
-        let target = req
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
+        let target = req.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let who_session = match cookie(req, cookies::SESSION) {
             CookieValue::Absent => Err("no_session"),
             CookieValue::Duplicated => Err("duplicate_session_cookie"),
@@ -225,7 +221,7 @@ impl Proxy {
             method: req.method.as_str(),
             path: path.as_str(),
             navigation,
-            target: &target,
+            target,
         };
         let verdict = access::decide(route.map(|r| state.routes.get(r)), who, &request);
         // Recorded whatever the verdict; only a forwarded request goes on to the upstream.
@@ -371,10 +367,11 @@ impl ProxyHttp for Proxy {
             ));
         };
         ctx.upstream = Some(addr);
+        let route = self.state.routes.get(route);
         let mut peer = HttpPeer::new(addr, false, String::new());
-        peer.options.connection_timeout = Some(Duration::from_secs(3));
-        peer.options.total_connection_timeout = Some(Duration::from_secs(5));
-        peer.options.read_timeout = Some(Duration::from_secs(120));
+        peer.options.connection_timeout = Some(route.connect_timeout);
+        peer.options.total_connection_timeout = Some(route.connect_timeout);
+        peer.options.read_timeout = Some(route.read_timeout);
         peer.options.idle_timeout = Some(Duration::from_secs(60));
         // A WebSocket (the chat) may stay quiet for a long time between messages.
         if session.req_header().headers.contains_key("upgrade") {
@@ -406,20 +403,21 @@ impl ProxyHttp for Proxy {
         for name in reserved {
             upstream.remove_header(&name);
         }
-        let cookie_values: Vec<String> = upstream
-            .headers
-            .get_all("cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_owned))
-            .collect();
-        if !cookie_values.is_empty() {
-            upstream.remove_header("cookie");
-            if let Some(kept) = headers::strip_gateway_cookies(&cookie_values.join("; ")) {
+        if upstream.headers.contains_key(http::header::COOKIE) {
+            let kept = headers::strip_gateway_cookies(
+                upstream
+                    .headers
+                    .get_all(http::header::COOKIE)
+                    .iter()
+                    .map(|v| v.as_bytes()),
+            );
+            upstream.remove_header(&http::header::COOKIE);
+            if let Some(kept) = kept {
                 upstream.insert_header("cookie", kept)?;
             }
         }
         if let Some(client) = ctx.client {
-            upstream.insert_header("x-forwarded-for", client.ip().to_string())?;
+            upstream.insert_header("x-forwarded-for", crate::addr_text::ip(client.ip()))?;
         }
         upstream.insert_header("x-forwarded-proto", "https")?;
         if let Some(host) = &ctx.host {
@@ -489,19 +487,20 @@ impl ProxyHttp for Proxy {
         ctx: &mut Ctx,
     ) -> Result<()> {
         let route = ctx.route.map(|r| self.state.routes.get(r));
-        let upstream = ctx.upstream.map(|a| a.to_string()).unwrap_or_default();
         let req = session.req_header();
-        let authority = req
+        let requested = req
             .uri
             .authority()
-            .map(|a| a.as_str().to_owned())
-            .or_else(|| header_str(req, "host").map(str::to_owned))
+            .map(|a| a.as_str())
+            .or_else(|| header_str(req, "host"))
             .unwrap_or_default();
-        let upstream_host = route.and_then(|r| r.upstream_host.as_deref()).unwrap_or("");
         crate::response::apply(
             resp,
             route,
-            &[upstream.as_str(), authority.as_str(), upstream_host],
+            crate::response::Authorities {
+                upstream: ctx.upstream,
+                requested,
+            },
         )?;
         match route {
             Some(route) if route.uses_vault() => self.legacy_response(resp, route, ctx),
@@ -523,8 +522,14 @@ impl ProxyHttp for Proxy {
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
+        let timed_out = e.esource() == &ErrorSource::Upstream
+            && matches!(
+                e.etype(),
+                ErrorType::ConnectTimedout | ErrorType::ReadTimedout | ErrorType::WriteTimedout
+            );
         let code = match e.etype() {
             ErrorType::HTTPStatus(code) => *code,
+            _ if timed_out => 504,
             _ => match e.esource() {
                 ErrorSource::Upstream => 502,
                 ErrorSource::Downstream => match e.etype() {
@@ -536,15 +541,27 @@ impl ProxyHttp for Proxy {
         };
         if code >= 500 {
             ctx.decision = Decision::Allow;
-            ctx.reason = "upstream_failed";
+            ctx.reason = if timed_out {
+                "upstream_timeout"
+            } else {
+                "upstream_failed"
+            };
             let lang = page_lang(session.req_header());
             let t = lang.texts();
-            let name = ctx
-                .route
-                .map(|r| self.state.routes.get(r).name.clone())
-                .unwrap_or_default();
-            let title = format!("{} {}", name, t.unavailable_title);
-            let body = Bytes::from(pages::message(lang, title.trim(), t.unavailable_body, None));
+            let name = ctx.route.map_or("", |r| {
+                let route = self.state.routes.get(r);
+                match lang {
+                    Lang::Ja => route.name.as_str(),
+                    Lang::En => route.name_en.as_str(),
+                }
+            });
+            let (title, text) = if timed_out {
+                (t.timeout_title, t.timeout_body)
+            } else {
+                (t.unavailable_title, t.unavailable_body)
+            };
+            let title = format!("{name} {title}");
+            let body = Bytes::from(pages::message(lang, title.trim(), text, None));
             if let Ok(mut resp) = ResponseHeader::build(code, Some(4)) {
                 let _ = resp.insert_header("content-type", "text/html; charset=utf-8");
                 let _ = resp.insert_header("content-length", body.len().to_string());

@@ -92,6 +92,17 @@ async fn handle(State(args): State<Args>, request: Request) -> Response {
             .body(axum::body::Body::empty())
             .map_or_else(|_| ().into_response(), IntoResponse::into_response);
     }
+    // `…/_slow?ms=N`: answer after N milliseconds, as a heavy report in an old system does.
+    if path.ends_with("/_slow") {
+        let ms: u64 = request
+            .uri()
+            .query()
+            .and_then(|q| q.strip_prefix("ms="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        tokio::time::sleep(std::time::Duration::from_millis(ms.min(60_000))).await;
+        return Html(format!("slow page after {ms} ms")).into_response();
+    }
     if path.ends_with("/_echo") {
         let mut map = serde_json::Map::new();
         // The bytes exactly as received, for values that are not UTF-8 (Shift_JIS).

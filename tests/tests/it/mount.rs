@@ -109,6 +109,65 @@ headers = [{{ name = "X-Remote-User", value = "user" }}]
 }
 
 #[tokio::test]
+async fn a_system_slower_than_its_read_timeout_gets_a_page_saying_it_did_not_answer() {
+    // A system that accepts connections but never answers, and a slow one with a short limit.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_addr = hung.local_addr().unwrap();
+    let routes = format!(
+        r#"
+[[routes]]
+id = "shukei"
+name = "集計システム"
+name_en = "Tally system"
+path_prefix = "/shukei/"
+upstreams = ["{{legacy0}}"]
+identity = "headers"
+headers = [{{ name = "X-Remote-User", value = "user" }}]
+read_timeout = "1s"
+[[routes]]
+id = "teishi"
+name = "応答停止システム"
+path_prefix = "/teishi/"
+upstreams = ["{hung_addr}"]
+identity = "headers"
+headers = [{{ name = "X-Remote-User", value = "user" }}]
+read_timeout = "1s"
+"#
+    );
+    let sys = System::start(SystemOptions {
+        extra_gateway_toml: routes,
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    // Within the limit the page comes through.
+    let resp = crate::client::get(&sys, "/shukei/_slow?ms=200", Some(&cookie)).await;
+    assert_eq!(resp.status(), 200);
+    // Beyond it the user is told, by name, that the system did not answer.
+    let started = std::time::Instant::now();
+    let resp = crate::client::get(&sys, "/shukei/_slow?ms=4000", Some(&cookie)).await;
+    assert_eq!(resp.status(), 504);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("集計システム") && page.contains("応答がありません"),
+        "{page}"
+    );
+    let resp = crate::client::get(&sys, "/teishi/", Some(&cookie)).await;
+    assert_eq!(resp.status(), 504);
+    assert!(sys.audit_has(|r| r["route"] == "teishi" && r["reason"] == "upstream_timeout"));
+    assert!(sys.audit_has(|r| r["route"] == "shukei" && r["reason"] == "upstream_timeout"));
+    // Other systems are not held up.
+    assert_eq!(
+        crate::client::get(&sys, "/denkessai/_echo", Some(&cookie))
+            .await
+            .status(),
+        200
+    );
+    drop(hung);
+}
+
+#[tokio::test]
 async fn responses_carry_security_headers_and_the_routes_frame_and_content_policy() {
     let routes = r#"
 [[routes]]
