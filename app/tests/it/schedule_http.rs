@@ -599,3 +599,79 @@ async fn the_portal_lists_todays_events() {
     let other = app.get("sato", "/").await;
     assert!(!other.body.contains("朝の打合せ"));
 }
+
+#[tokio::test]
+async fn the_free_slot_search_avoids_a_rooms_bookings() {
+    use app::facility::model::{FacilityInput, Rules};
+    let app = TestApp::new().await;
+    let yamada_id = app.id("yamada").await;
+    let yamada = yamada_id.to_string();
+    let sato = app.id("sato").await.to_string();
+    let department = org::find_staff(&app.db.pool, yamada_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id;
+    let category = app::facility::store::insert_category(&app.db.pool, "会議室")
+        .await
+        .unwrap();
+    let room = app::facility::store::insert_facility(
+        &app.db.pool,
+        &FacilityInput {
+            category_id: category,
+            name: "第7会議室".into(),
+            place: String::new(),
+            capacity: Some(8),
+            department_id: department,
+            rules: Rules::DEFAULT,
+            note: String::new(),
+            in_service: true,
+        },
+    )
+    .await
+    .unwrap()
+    .to_string();
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date();
+    let day = app::schedule::seed::working_days(
+        today + time::Duration::days(7),
+        today + time::Duration::days(20),
+    )[0];
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    );
+    let booked: Vec<(String, String)> = vec![
+        ("title".into(), "部屋を使う会議".into()),
+        ("start_date".into(), day.clone()),
+        ("end_date".into(), day.clone()),
+        ("start_time".into(), "10:00".into()),
+        ("end_time".into(), "11:00".into()),
+        ("repeat".into(), "none".into()),
+        ("facilities".into(), room.clone()),
+        ("participants".into(), yamada.clone()),
+    ];
+    let id = event_id(&app.create("yamada", &as_refs(&booked)).await);
+    let held = app::facility::store::reservations_for_event(&app.db.pool, id)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1, "the room was not booked");
+    let reply = app
+        .get("sato", &format!("/schedule/free?people={sato}&facilities={room}&duration=60&from={day}&to={day}&search=1"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("第7会議室"), "{}", reply.body);
+    assert!(
+        reply.body.contains("slot-time\">08:30〜10:00<"),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("slot-time\">11:00〜17:15<"),
+        "{}",
+        reply.body
+    );
+}

@@ -12,7 +12,7 @@ use time::Duration;
 use super::{Chrome, DepartmentOption, PersonLine, department_options, page, today};
 use crate::error::AppError;
 use crate::facility;
-use crate::facility::model::FacilityId;
+use crate::facility::model::{CategoryId, FacilityId};
 use crate::i18n::Texts;
 use crate::org;
 use crate::org::model::{DepartmentId, StaffId};
@@ -46,6 +46,8 @@ struct FreePage {
     c: Chrome,
     chosen: Vec<PersonLine>,
     rooms: Vec<(i64, String)>,
+    offered_rooms: Vec<(i64, String)>,
+    categories: Vec<(i64, String, bool)>,
     offered: Vec<PersonLine>,
     departments: Vec<DepartmentOption>,
     durations: Vec<(i64, String, bool)>,
@@ -62,6 +64,7 @@ struct Ask {
     people: Vec<StaffId>,
     facilities: Vec<FacilityId>,
     department: Option<DepartmentId>,
+    category: Option<CategoryId>,
     minutes: i64,
     from: Option<time::Date>,
     to: Option<time::Date>,
@@ -73,6 +76,7 @@ fn ask(query: Option<&str>) -> Ask {
         people: Vec::new(),
         facilities: Vec::new(),
         department: None,
+        category: None,
         minutes: 60,
         from: None,
         to: None,
@@ -96,6 +100,7 @@ fn ask(query: Option<&str>) -> Ask {
                 }
             }
             "department" => ask.department = value.parse().ok().map(DepartmentId),
+            "category" => ask.category = value.parse().ok().map(CategoryId),
             "duration" => {
                 ask.minutes = value
                     .parse()
@@ -154,6 +159,16 @@ pub(super) async fn search(
                     .unwrap_or_default();
                 busy.extend(event.occurrences(&window, exdates));
             }
+            if !rooms.is_empty() {
+                let ids: Vec<FacilityId> = rooms.iter().map(|f| f.id).collect();
+                let taken =
+                    facility::store::busy(&state.pool, &ids, window.start()..window.end()).await?;
+                busy.extend(
+                    taken
+                        .iter()
+                        .filter_map(|b| TimeRange::new(b.slot.start(), b.slot.end())),
+                );
+            }
             let japanese = lang.lang == crate::i18n::Lang::Ja;
             let mut participants: String = ids.iter().map(|id| format!("&staff={id}")).collect();
             participants.extend(rooms.iter().map(|f| format!("&facilities={}", f.id)));
@@ -185,11 +200,35 @@ pub(super) async fn search(
         .map(|m| PersonLine::of(m, false))
         .collect();
     let departments = org::store::departments(&state.pool).await?;
+    let categories = facility::store::categories(&state.pool).await?;
+    let category = ask
+        .category
+        .or_else(|| categories.first().map(|c| c.category.id));
+    let offered_rooms = match category {
+        Some(category) => facility::store::facilities_in(&state.pool, category, 0, 200)
+            .await?
+            .into_iter()
+            .filter(|f| !ask.facilities.contains(&f.id))
+            .map(|f| (f.id.0, f.name))
+            .collect(),
+        None => Vec::new(),
+    };
     let page_data = FreePage {
         t: lang.lang.texts(),
         c: Chrome::new(&state, &me, lang.lang, "free").await?,
         chosen: people.iter().map(|p| PersonLine::of(p, true)).collect(),
         rooms: rooms.iter().map(|f| (f.id.0, f.name.clone())).collect(),
+        offered_rooms,
+        categories: categories
+            .into_iter()
+            .map(|c| {
+                (
+                    c.category.id.0,
+                    c.category.name,
+                    Some(c.category.id) == category,
+                )
+            })
+            .collect(),
         offered,
         departments: department_options(&departments, picked.0),
         durations: DURATIONS
