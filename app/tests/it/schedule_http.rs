@@ -214,9 +214,20 @@ async fn the_department_grid_shows_every_member_and_private_events_only_as_busy(
     let app = TestApp::new().await;
     let sato_id = app.id("sato").await;
     let sato = sato_id.to_string();
-    let mut private = meeting("人事面談", &[&sato]);
+    let admin = app.id("admin").await.to_string();
+    let mut private = meeting("人事面談", &[&sato, &admin]);
     private.push(("private", "1"));
-    event_id(&app.create("sato", &private).await);
+    let id = event_id(&app.create("sato", &private).await);
+    let page = app.get("yamada", &format!("/schedule/events/{id}")).await;
+    assert!(
+        page.body.contains("予定あり") && !page.body.contains("人事面談"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("システム管理者"),
+        "a private event's participants leaked"
+    );
     let dept = org::find_staff(&app.db.pool, sato_id)
         .await
         .unwrap()

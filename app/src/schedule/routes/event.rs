@@ -182,7 +182,12 @@ pub(super) async fn show(
         private: event.visibility == Visibility::Private,
         hidden,
         repeats: repeat_text(&event, st),
-        participants: people.iter().map(|p| PersonLine::of(p, true)).collect(),
+        // Who meets whom is part of what a private event keeps to itself.
+        participants: if hidden {
+            Vec::new()
+        } else {
+            people.iter().map(|p| PersonLine::of(p, true)).collect()
+        },
         creator,
         can_edit: access.edit,
         reservations: facility::store::reservations_for_event(&state.pool, id)

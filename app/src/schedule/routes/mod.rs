@@ -22,10 +22,10 @@ use super::model::{JST, Viewer};
 use super::store;
 use super::texts::ScheduleTexts;
 use crate::error::AppError;
-use crate::i18n::{Lang, Texts};
+use crate::i18n::Lang;
 use crate::org;
 use crate::org::model::{Department, Module, Staff, indented_names};
-use crate::portal::model::UserHeader;
+use crate::portal::model::Account;
 use crate::routes::{CurrentStaff, CurrentUser, PageLang, same_token};
 use crate::state::AppState;
 
@@ -51,14 +51,12 @@ pub fn routes() -> Router<AppState> {
 /// What every schedule page shows around its content: the account line, the language switch
 /// and the module's navigation.
 pub(super) struct Chrome {
-    /// Texts of the other language, for the switch.
-    pub other: &'static Texts,
+    /// The account corner (`templates/_account.html`), with the session's CSRF token.
+    pub acct: Account,
+    /// The session's CSRF token, for the page's forms.
+    pub csrf: String,
     /// The schedule's texts.
     pub st: &'static ScheduleTexts,
-    /// The user line.
-    pub user: UserHeader,
-    /// The session's CSRF token, for forms.
-    pub csrf: String,
     /// Which navigation entry is current.
     pub nav: &'static str,
 }
@@ -70,18 +68,11 @@ impl Chrome {
         lang: Lang,
         nav: &'static str,
     ) -> Result<Chrome, AppError> {
-        let path = org::store::department_path(&state.pool, me.staff.department_id).await?;
-        let profile = crate::portal::model::StaffProfile {
-            name: me.staff.name.clone(),
-            position: me.staff.position.clone(),
-            department_path: path,
-            employment: me.staff.employment,
-        };
+        let acct = crate::portal::store::account(&state.pool, &me.claims, &me.staff, lang).await?;
         Ok(Chrome {
-            other: lang.other().texts(),
+            csrf: acct.csrf.clone(),
+            acct,
             st: ScheduleTexts::of(lang),
-            user: UserHeader::new(&me.claims, Some(profile), lang.texts()),
-            csrf: me.claims.csrf.clone(),
             nav,
         })
     }
