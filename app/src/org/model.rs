@@ -42,6 +42,16 @@ impl DepartmentKind {
             .find(|kind| kind.as_str() == name)
     }
 
+    /// The level below this one, if any (a 係 has none).
+    pub fn child(self) -> Option<DepartmentKind> {
+        match self {
+            DepartmentKind::Kyoku => Some(DepartmentKind::Bu),
+            DepartmentKind::Bu => Some(DepartmentKind::Ka),
+            DepartmentKind::Ka => Some(DepartmentKind::Kakari),
+            DepartmentKind::Kakari => None,
+        }
+    }
+
     /// The Japanese suffix of the level: 局, 部, 課 or 係.
     pub fn label(self) -> &'static str {
         match self {
@@ -652,5 +662,12 @@ mod tests {
             indented_names(&ordered),
             ["1", "\u{3000}2", "\u{3000}\u{3000}4"]
         );
+    }
+
+    #[test]
+    fn each_level_has_the_next_below_it_and_a_kakari_none() {
+        assert_eq!(DepartmentKind::Kyoku.child(), Some(DepartmentKind::Bu));
+        assert_eq!(DepartmentKind::Ka.child(), Some(DepartmentKind::Kakari));
+        assert_eq!(DepartmentKind::Kakari.child(), None);
     }
 }

@@ -575,6 +575,86 @@ where
     Ok(row.map(Department::from))
 }
 
+/// Why a department was not added or changed. Nothing is written when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum DepartmentError {
+    /// The parent does not exist.
+    #[error("no such parent department")]
+    UnknownParent,
+    /// The parent is a 係, which has no level below it.
+    #[error("a 係 cannot have departments under it")]
+    TooDeep,
+    /// Another department has the code.
+    #[error("department code {0} is taken")]
+    CodeTaken(String),
+    /// The department does not exist.
+    #[error("no such department")]
+    NotFound,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Adds a department with `code` and `name` under `parent` (a 局 when `None`), one level
+/// below it, at `display_order` among its siblings.
+pub async fn add_department(
+    pool: &AnyPool,
+    code: &str,
+    name: &str,
+    parent: Option<DepartmentId>,
+    display_order: i32,
+) -> Result<DepartmentId, DepartmentError> {
+    let mut tx = pool.begin().await?;
+    let kind = match parent {
+        None => DepartmentKind::Kyoku,
+        Some(parent) => {
+            let found = find_department(&mut *tx, parent)
+                .await?
+                .ok_or(DepartmentError::UnknownParent)?;
+            found.kind.child().ok_or(DepartmentError::TooDeep)?
+        }
+    };
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(DepartmentError::CodeTaken(code.to_owned()));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (code, parent_id, name, kind, display_order) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(code)
+    .bind(parent)
+    .bind(name)
+    .bind(kind.as_str())
+    .bind(display_order)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(DepartmentId(id))
+}
+
+/// Renames department `id` and moves it to `display_order` among its siblings.
+pub async fn update_department(
+    pool: &AnyPool,
+    id: DepartmentId,
+    name: &str,
+    display_order: i32,
+) -> Result<(), DepartmentError> {
+    let done = sqlx::query("UPDATE departments SET name = $1, display_order = $2 WHERE id = $3")
+        .bind(name)
+        .bind(display_order)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(DepartmentError::NotFound);
+    }
+    Ok(())
+}
+
 /// The whole department tree as parent links.
 pub async fn department_tree<'e, E>(db: E) -> Result<DepartmentTree, sqlx::Error>
 where

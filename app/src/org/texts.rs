@@ -71,6 +71,32 @@ pub struct AdminTexts {
     pub no_departments: &'static str,
     /// Nobody holds a grant.
     pub no_admins: &'static str,
+    /// Section: adding a department.
+    pub department_add: &'static str,
+    /// Section: renaming or reordering a department.
+    pub department_edit: &'static str,
+    /// Field: code.
+    pub department_code: &'static str,
+    /// Field: name.
+    pub department_name: &'static str,
+    /// Field: parent.
+    pub department_parent: &'static str,
+    /// Parent choice: none (a new 局).
+    pub department_top: &'static str,
+    /// Field: display order.
+    pub department_order: &'static str,
+    /// Field: the department to change.
+    pub department_which: &'static str,
+    /// Button.
+    pub department_save: &'static str,
+    /// Problem: unknown department.
+    pub department_unknown: &'static str,
+    /// Problem: under a 係.
+    pub department_too_deep: &'static str,
+    /// Problem: code taken (`{code}`).
+    pub department_code_taken: &'static str,
+    /// Problem: a field missing or out of range.
+    pub department_fields: &'static str,
 }
 
 /// Japanese.
@@ -108,6 +134,19 @@ pub static JA: AdminTexts = AdminTexts {
     unknown_staff: "その職員は見つからないか、退職しています。",
     no_departments: "指定組織の場合は組織を1つ以上選んでください。",
     no_admins: "機能管理者はまだいません。",
+    department_add: "組織の追加",
+    department_edit: "組織名・表示順の変更",
+    department_code: "組織コード",
+    department_name: "組織名",
+    department_parent: "上位組織（局・部・課の下に1段下の組織を作ります）",
+    department_top: "（なし：局として追加）",
+    department_order: "表示順",
+    department_which: "組織",
+    department_save: "保存する",
+    department_unknown: "その組織は見つかりません。",
+    department_too_deep: "係の下には組織を作れません。",
+    department_code_taken: "組織コード「{code}」は既に使われています。",
+    department_fields: "組織コード（20文字以内）、組織名（50文字以内）、表示順（数字）を入力してください。",
 };
 
 /// English.
@@ -145,6 +184,19 @@ pub static EN: AdminTexts = AdminTexts {
     unknown_staff: "No current member of staff has that login or number.",
     no_departments: "Choose at least one department.",
     no_admins: "No function administrators yet.",
+    department_add: "Add a department",
+    department_edit: "Rename or reorder a department",
+    department_code: "Code",
+    department_name: "Name",
+    department_parent: "Parent (the new department goes one level below it)",
+    department_top: "(none: a new bureau)",
+    department_order: "Display order",
+    department_which: "Department",
+    department_save: "Save",
+    department_unknown: "No such department.",
+    department_too_deep: "Nothing can go below a 係.",
+    department_code_taken: "Code {code} is already taken.",
+    department_fields: "Enter a code (up to 20 characters), a name (up to 50) and a display order (a number).",
 };
 
 impl AdminTexts {

@@ -325,3 +325,98 @@ async fn function_administrators_are_granted_and_revoked_from_the_page() {
         Scope::Nothing
     );
 }
+
+#[tokio::test]
+async fn departments_are_added_one_level_down_and_renamed_or_reordered() {
+    let app = TestApp::new().await;
+    let departments = org::departments(&app.db.pool).await.unwrap();
+    let bu = departments.iter().find(|d| d.name == "総務部").unwrap();
+    let kakari = departments.iter().find(|d| d.name == "庶務係").unwrap();
+    let parent = bu.id.to_string();
+    let csrf = ("csrf", "csrf-token-123");
+    let (status, body) = app
+        .post(
+            "admin",
+            "/admin/org/departments",
+            &[
+                csrf,
+                ("parent", &parent),
+                ("code", "D9001"),
+                ("name", "デジタル推進課"),
+                ("display_order", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let added = org::departments(&app.db.pool).await.unwrap();
+    let new = added.iter().find(|d| d.code == "D9001").unwrap();
+    assert_eq!(
+        (new.kind, new.parent_id),
+        (app::org::model::DepartmentKind::Ka, Some(bu.id))
+    );
+    // Display order 0 puts it first among the 部's 課.
+    let first_child = added
+        .iter()
+        .position(|d| d.parent_id == Some(bu.id))
+        .unwrap();
+    assert_eq!(added[first_child].code, "D9001");
+
+    let under_kakari = kakari.id.to_string();
+    let (status, body) = app
+        .post(
+            "admin",
+            "/admin/org/departments",
+            &[
+                csrf,
+                ("parent", &under_kakari),
+                ("code", "D9002"),
+                ("name", "班"),
+                ("display_order", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("係の下には組織を作れません"), "{body}");
+    let (status, body) = app
+        .post(
+            "admin",
+            "/admin/org/departments",
+            &[
+                csrf,
+                ("parent", &parent),
+                ("code", "D9001"),
+                ("name", "重複"),
+                ("display_order", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("D9001"), "{body}");
+
+    let (status, _) = app
+        .post(
+            "admin",
+            &format!("/admin/org/departments/{}", new.id),
+            &[csrf, ("name", "DX推進課"), ("display_order", "9")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let renamed = org::find_department(&app.db.pool, new.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (renamed.name.as_str(), renamed.display_order),
+        ("DX推進課", 9)
+    );
+    assert_eq!(
+        app.post(
+            "yamada",
+            &format!("/admin/org/departments/{}", new.id),
+            &[csrf, ("name", "x"), ("display_order", "1")]
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+}

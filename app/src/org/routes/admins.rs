@@ -101,7 +101,7 @@ pub(super) async fn list(
 
 /// A posted form's pairs, once its CSRF token matched, and the system administrator who
 /// posted it.
-async fn posted(
+pub(super) async fn posted(
     state: &AppState,
     user: CurrentUser,
     body: &[u8],

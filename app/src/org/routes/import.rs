@@ -32,21 +32,22 @@ struct DiffLine {
 /// The overview, and the import's result pages.
 #[derive(Template)]
 #[template(path = "org/admin.html")]
-struct AdminPage {
+pub(super) struct AdminPage {
     t: &'static Texts,
     acct: Account,
     at: &'static AdminTexts,
     tree: Vec<String>,
+    departments: Vec<(i64, String, String, i32)>,
     recent: Vec<String>,
     notice: Option<String>,
-    errors: Vec<String>,
+    pub(super) errors: Vec<String>,
     summary: Option<String>,
     diff: Vec<DiffLine>,
     more: Option<String>,
     content: Option<String>,
 }
 
-async fn admin_page(
+pub(super) async fn admin_page(
     state: &AppState,
     me: &CurrentStaff,
     lang: Lang,
@@ -73,6 +74,11 @@ async fn admin_page(
             .into_iter()
             .zip(&departments)
             .map(|(name, d)| format!("{name}（{}）", d.code))
+            .collect(),
+        departments: departments
+            .iter()
+            .zip(indented_names(&departments))
+            .map(|(d, label)| (d.id.0, label, d.name.clone(), d.display_order))
             .collect(),
         recent,
         notice: None,

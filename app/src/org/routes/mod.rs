@@ -3,6 +3,7 @@
 //! administrators (the `system_admin` role) reach them; everyone else gets 403.
 
 mod admins;
+mod departments;
 mod import;
 
 use axum::Router;
@@ -35,6 +36,8 @@ pub fn routes() -> Router<AppState> {
             get(admins::list).post(admins::grant),
         )
         .route("/admin/function-admins/revoke", post(admins::revoke))
+        .route("/admin/org/departments", post(departments::add))
+        .route("/admin/org/departments/{id}", post(departments::update))
 }
 
 /// Refuses anyone but a system administrator.
