@@ -21,7 +21,9 @@ umask 022
 
 ensure_packaging_tools
 
-cargo build --release --locked -p yakuba-gateway -p yakuba-app
+# Without SOURCE_DATE_EPOCH: the C parts' build scripts (cc) rebuild whenever it changes, and
+# with them everything above; nothing in the binaries depends on the date.
+env -u SOURCE_DATE_EPOCH cargo build --release --locked -p yakuba-gateway -p yakuba-app
 
 cargo deb -p yakuba-gateway --no-build --locked --deb-revision "$revision" \
     --output "$out/yakuba_$(cargo_version)-${revision}_amd64.deb" >/dev/null

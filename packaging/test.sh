@@ -94,12 +94,12 @@ packaging/build.sh "$work/v2" 2 >/dev/null
 deb2="$(ls "$work"/v2/*.deb)"
 
 step "lintian"
-lintian --fail-on error --no-tag-display-limit "$deb" | tee "$work/lintian.txt" \
+lintian --fail-on error --tag-display-limit 0 "$deb" | tee "$work/lintian.txt" \
     || fail "lintian reports errors"
 check "lintian: no errors ($(grep -c '^W:' "$work/lintian.txt" || true) warnings)"
 
 step "rpmlint"
-rpmlint -r packaging/rpmlint.toml "$rpm" | tee "$work/rpmlint.txt" || fail "rpmlint reports errors"
+rpmlint -c packaging/rpmlint.toml "$rpm" | tee "$work/rpmlint.txt" || fail "rpmlint reports errors"
 check "rpmlint: no errors"
 
 step "rpm -qp"
