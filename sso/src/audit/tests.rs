@@ -38,7 +38,14 @@ fn request(i: u64) -> Record {
     Record {
         time_ms: 1_775_000_000_000 + i as i64 * 1000,
         user: Some(format!("user{}", i % 7)),
-        route: Some(if i.is_multiple_of(2) { "zaimu" } else { "denkessai" }.into()),
+        route: Some(
+            if i.is_multiple_of(2) {
+                "zaimu"
+            } else {
+                "denkessai"
+            }
+            .into(),
+        ),
         status: Some(if i.is_multiple_of(5) { 403 } else { 200 }),
         path: Some(format!("/x/{i}")),
         ..Record::new(
