@@ -186,6 +186,25 @@ impl TestApp {
         .await
     }
 
+    /// The reason codes of the audit records kept so far, with their target.
+    fn audited(&self) -> Vec<(String, String)> {
+        self.state
+            .audit
+            .kept()
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap())
+            .map(|r| {
+                (
+                    r["event"]["reason"].as_str().unwrap_or_default().to_owned(),
+                    r["user"]["target"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    }
+
     async fn live_bookings(&self) -> usize {
         store::reservations_on(
             &self.db.pool,
@@ -518,6 +537,12 @@ async fn a_restricted_booking_waits_for_an_administrator_in_scope_and_the_booker
         done.location.as_deref(),
         Some("/facilities/approvals?decided=1")
     );
+    assert!(
+        app.audited()
+            .contains(&("facility_booking_approved".into(), "sato".into())),
+        "{:?}",
+        app.audited()
+    );
     let again = app
         .post(
             &decide,
@@ -635,5 +660,20 @@ async fn administrators_manage_only_facilities_in_their_scope() {
         )
         .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let audited = app.audited();
+    for reason in ["facility_changed", "facility_category_added"] {
+        assert!(
+            audited.contains(&(reason.into(), "yamada".into())),
+            "{reason}: {audited:?}"
+        );
+    }
+    assert_eq!(
+        audited
+            .iter()
+            .filter(|(r, _)| r == "facility_category_added")
+            .count(),
+        1,
+        "a refused category is not recorded"
+    );
     assert!(twice.body.contains("同じ名前の分類がすでにあります。"));
 }

@@ -155,6 +155,16 @@ pub(super) async fn add_category(
             } else {
                 let id = store::insert_category(&state.pool, &name).await?;
                 info!(user.id = %me.staff.id, category.id = %id, "added facility category {id}");
+                audit(
+                    &state,
+                    &me,
+                    "facility_category_added",
+                    serde_json::json!({
+                        "category": id.0,
+                        "name": name,
+                    }),
+                )
+                .await?;
                 return Ok(see_other("/facilities/admin?saved=1"));
             }
         }
@@ -240,6 +250,7 @@ pub(super) async fn create(
         Ok(input) => {
             let id = store::insert_facility(&state.pool, &input).await?;
             info!(user.id = %me.staff.id, facility.id = %id, "added facility {id}");
+            audit(&state, &me, "facility_added", describe(id, &input)).await?;
             Ok(see_other("/facilities/admin?saved=1"))
         }
         Err(problems) => {
@@ -314,6 +325,13 @@ pub(super) async fn update(
         Ok(input) => {
             store::update_facility(&state.pool, facility.id, &input).await?;
             info!(user.id = %me.staff.id, facility.id = %facility.id, "changed facility {}", facility.id);
+            audit(
+                &state,
+                &me,
+                "facility_changed",
+                describe(facility.id, &input),
+            )
+            .await?;
             Ok(see_other("/facilities/admin?saved=1"))
         }
         Err(problems) => {
@@ -434,6 +452,42 @@ async fn show_form(
     let mut response = lang.page(render(&page)?);
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// Records an administrative change to the facilities in the app's audit trail, the facility
+/// administrator being both actor and target (no member of staff is acted on).
+async fn audit(
+    state: &AppState,
+    me: &CurrentStaff,
+    what: &'static str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    crate::audit::record(
+        state,
+        &me.claims,
+        crate::audit::AdminAction {
+            what,
+            target: &me.staff.login,
+            detail,
+        },
+    )
+    .await
+}
+
+/// What an audit record says about a facility and its rules.
+fn describe(id: FacilityId, input: &FacilityInput) -> serde_json::Value {
+    let rules = input.rules;
+    serde_json::json!({
+        "facility": id.0,
+        "name": input.name,
+        "department": input.department_id.0,
+        "approval": rules.approval.as_str(),
+        "bookers": rules.bookers.as_str(),
+        "advance_days": rules.advance_days,
+        "max_minutes": rules.max_minutes,
+        "hours": rules.hours.label(),
+        "in_service": input.in_service,
+    })
 }
 
 /// The user's booker rights, or 403 unless they administer facilities somewhere.

@@ -207,6 +207,27 @@ pub(super) async fn decide(
                 "decided on reservation {}",
                 reservation.id
             );
+            let booker = crate::org::store::find_staff(&state.pool, reservation.booker)
+                .await?
+                .map_or_else(|| format!("staff:{}", reservation.booker), |s| s.login);
+            crate::audit::record(
+                &state,
+                &me.claims,
+                crate::audit::AdminAction {
+                    what: match decision {
+                        Decision::Approve => "facility_booking_approved",
+                        Decision::Reject => "facility_booking_rejected",
+                    },
+                    target: &booker,
+                    detail: serde_json::json!({
+                        "reservation": reservation.id.0,
+                        "facility": facility.id.0,
+                        "starts_at": reservation.slot.start_epoch(),
+                        "ends_at": reservation.slot.end_epoch(),
+                    }),
+                },
+            )
+            .await?;
             Ok(see_other("/facilities/approvals?decided=1"))
         }
         Err(DecideError::NotPending) => Ok(see_other("/facilities/approvals?late=1")),
