@@ -261,6 +261,26 @@ pub async fn move_reservation(
     }
 }
 
+/// Changes what the live reservation `id` is for and who sees it; returns whether there was
+/// one to change.
+pub async fn retitle(
+    conn: &mut AnyConnection,
+    id: ReservationId,
+    title: &str,
+    visibility: Visibility,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE facility_reservations SET title = $1, visibility = $2 \
+         WHERE id = $3 AND status IN {LIVE}"
+    ))
+    .bind(title)
+    .bind(visibility.as_str())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Cancels the live reservation `id`; returns whether there was one to cancel.
 pub async fn cancel(conn: &mut AnyConnection, id: ReservationId) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!(

@@ -168,6 +168,12 @@ pub struct FacilityTexts {
     pub cancel_button: &'static str,
     /// After cancelling.
     pub cancelled_notice: &'static str,
+    /// The change form's heading.
+    pub change_heading: &'static str,
+    /// Change button.
+    pub change_button: &'static str,
+    /// After changing.
+    pub changed_notice: &'static str,
     /// Approve button.
     pub approve_button: &'static str,
     /// Reject button.
@@ -366,6 +372,9 @@ pub static JA: FacilityTexts = FacilityTexts {
     created_pending: "仮予約として申請しました。管理部署が承認すると確定します。",
     cancel_button: "予約を取り消す",
     cancelled_notice: "予約を取り消しました。",
+    change_heading: "予約を変更する",
+    change_button: "変更する",
+    changed_notice: "予約を変更しました。",
     approve_button: "承認",
     reject_button: "却下",
     note_placeholder: "予約者へのコメント（任意）",
@@ -502,6 +511,9 @@ pub static EN: FacilityTexts = FacilityTexts {
     created_pending: "Requested as a provisional booking. It is confirmed when the managing department approves it.",
     cancel_button: "Cancel booking",
     cancelled_notice: "The booking was cancelled.",
+    change_heading: "Change this booking",
+    change_button: "Change",
+    changed_notice: "The booking was changed.",
     approve_button: "Approve",
     reject_button: "Reject",
     note_placeholder: "Note for the booker (optional)",

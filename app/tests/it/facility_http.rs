@@ -677,3 +677,109 @@ async fn administrators_manage_only_facilities_in_their_scope() {
     );
     assert!(twice.body.contains("同じ名前の分類がすでにあります。"));
 }
+
+#[tokio::test]
+async fn a_booking_is_changed_by_its_booker_and_checked_like_a_new_one() {
+    let app = TestApp::new().await;
+    reservation_path(
+        &app.book(sato(), app.room, "13:00", "14:00", "予算ヒアリング")
+            .await,
+    );
+    let path = reservation_path(
+        &app.book(yamada(), app.room, "10:00", "11:00", "係会議")
+            .await,
+    );
+    let page = path.trim_end_matches("?created=1").to_owned();
+    let change = format!("{page}/change");
+    let date = iso_date(tomorrow());
+    let fields = |start: &'static str, end: &'static str, title: &'static str| {
+        vec![
+            ("csrf", "csrf-token-123"),
+            ("date", date.as_str()),
+            ("start", start),
+            ("end", end),
+            ("title", title),
+        ]
+    };
+    let shown = app.get(&page, yamada()).await;
+    assert!(shown.body.contains("予約を変更する"));
+    assert!(!app.get(&page, sato()).await.body.contains("予約を変更する"));
+    assert_eq!(
+        app.post(&change, sato(), &fields("11:00", "12:00", "x"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Onto 佐藤's booking: refused and named, nothing changes.
+    let refused = app
+        .post(&change, yamada(), &fields("12:30", "13:30", "係会議"))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused
+            .body
+            .contains("佐藤 花子 さんの予約「予算ヒアリング」"),
+        "{}",
+        refused.body
+    );
+    let bad = app
+        .post(&change, yamada(), &fields("11:00", "10:00", ""))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("用件を入力してください。"));
+    // Later and renamed; its own old slot does not stand in the way.
+    let moved = app
+        .post(
+            &change,
+            yamada(),
+            &fields("10:30", "12:00", "係会議（延長）"),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let after = app.get(moved.location.as_deref().unwrap(), yamada()).await;
+    assert!(after.body.contains("予約を変更しました。"));
+    assert!(after.body.contains("10:30〜12:00") && after.body.contains("係会議（延長）"));
+    assert_eq!(app.live_bookings().await, 2);
+
+    // A booking of a schedule event moves with its event, not from here.
+    let yamada_staff = app.staff("yamada").await;
+    let rights = store::booker_rights(&app.db.pool, yamada_staff.id)
+        .await
+        .unwrap();
+    let slot = Slot::on_day(
+        tomorrow(),
+        Time::from_hms(16, 0, 0).unwrap(),
+        Time::from_hms(17, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let linked = store::book(
+        &app.db.pool,
+        &NewReservation {
+            facility_id: app.room,
+            slot,
+            title: "部内会議".into(),
+            visibility: Visibility::Public,
+            event_id: Some(7),
+        },
+        &rights,
+    )
+    .await
+    .unwrap();
+    let linked_page = format!("/facilities/reservations/{linked}");
+    assert!(
+        !app.get(&linked_page, yamada())
+            .await
+            .body
+            .contains("予約を変更する")
+    );
+    assert_eq!(
+        app.post(
+            &format!("{linked_page}/change"),
+            yamada(),
+            &fields("16:30", "17:30", "部内会議")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

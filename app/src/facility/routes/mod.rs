@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
             post(reservation::cancel),
         )
         .route(
+            "/facilities/reservations/{id}/change",
+            post(reservation::change),
+        )
+        .route(
             "/facilities/reservations/{id}/decide",
             post(reservation::decide),
         )

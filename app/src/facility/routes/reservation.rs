@@ -5,6 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -12,9 +13,12 @@ use tracing::info;
 
 use super::{Chrome, Frame, parse_id, rights_of, see_other};
 use crate::error::AppError;
-use crate::facility::form::{ButtonForm, DecideForm};
-use crate::facility::model::{BookerRights, Decision, Reservation, ReservationId, Status};
-use crate::facility::store::{self, DecideError};
+use crate::facility::form::{ButtonForm, DecideForm, ReserveForm};
+use crate::facility::model::{
+    BookerRights, Decision, JST, Reservation, ReservationId, Status, Visibility, conflict_message,
+    hhmm, iso_date,
+};
+use crate::facility::store::{self, DecideError, ReserveError};
 use crate::facility::texts::FacilityTexts;
 use crate::i18n::Texts;
 use crate::portal::model::Account;
@@ -30,6 +34,7 @@ const MINE_LIMIT: i64 = 200;
 pub(super) struct Notice {
     created: String,
     cancelled: String,
+    changed: String,
     decided: String,
     late: String,
 }
@@ -84,7 +89,10 @@ struct ReservationPage {
     r: ReservationView,
     notice: Option<String>,
     may_cancel: bool,
+    may_change: bool,
     may_decide: bool,
+    form: ReserveForm,
+    problems: Vec<String>,
     back: String,
 }
 
@@ -97,14 +105,7 @@ pub(super) async fn show(
     Query(notice): Query<Notice>,
 ) -> Result<Response, AppError> {
     let reservation = load(&state, &id).await?;
-    let rights = rights_of(&state, &me).await?;
-    let facility = store::facility(&state.pool, reservation.facility_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let administers = rights.administers(facility.department_id);
-    let Frame { t, acct, c } =
-        Frame::new(&state, &me, rights.scope.is_admin(), lang.lang, "grid").await?;
-    let ft = c.ft;
+    let ft = FacilityTexts::of(lang.lang);
     let notice = if notice.created == "1" {
         Some(match reservation.status {
             Status::Pending => ft.created_pending,
@@ -112,30 +113,172 @@ pub(super) async fn show(
         })
     } else if notice.cancelled == "1" {
         Some(ft.cancelled_notice)
+    } else if notice.changed == "1" {
+        Some(ft.changed_notice)
     } else {
         None
     };
-    let day = reservation
-        .slot
-        .start()
-        .to_offset(crate::facility::model::JST)
-        .date();
+    show_page(
+        &state,
+        &me,
+        lang,
+        reservation,
+        notice,
+        None,
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one page, shown from two handlers"
+)]
+async fn show_page(
+    state: &AppState,
+    me: &CurrentStaff,
+    lang: PageLang,
+    reservation: Reservation,
+    notice: Option<&'static str>,
+    form: Option<ReserveForm>,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let rights = rights_of(state, me).await?;
+    let facility = store::facility(&state.pool, reservation.facility_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let administers = rights.administers(facility.department_id);
+    let Frame { t, acct, c } =
+        Frame::new(state, me, rights.scope.is_admin(), lang.lang, "grid").await?;
+    let ft = c.ft;
+    let start = reservation.slot.start().to_offset(JST);
+    let end = reservation.slot.end().to_offset(JST);
+    let mut form = form.unwrap_or_else(|| ReserveForm {
+        date: iso_date(start.date()),
+        start: hhmm(start.time()),
+        end: if end.date() == start.date() {
+            hhmm(end.time())
+        } else {
+            "24:00".to_owned()
+        },
+        title: reservation.title.clone(),
+        private: if reservation.visibility == Visibility::Private {
+            "1"
+        } else {
+            ""
+        }
+        .to_owned(),
+        ..ReserveForm::default()
+    });
+    form.csrf = c.csrf.clone();
+    let may_cancel =
+        reservation.status.is_live() && (reservation.booker == me.staff.id || administers);
     let page = ReservationPage {
         r: ReservationView::of(&reservation, &rights, ft, administers),
         notice: notice.map(str::to_owned),
-        may_cancel: reservation.status.is_live()
-            && (reservation.booker == me.staff.id || administers),
+        may_cancel,
+        // A booking made with a schedule event moves with its event.
+        may_change: may_cancel && reservation.event_id.is_none(),
         may_decide: reservation.status == Status::Pending && administers,
+        form,
+        problems,
         back: format!(
             "/facilities?category={}&date={}",
             facility.category_id,
-            crate::facility::model::iso_date(day)
+            iso_date(start.date())
         ),
         t,
         acct,
         c,
     };
-    Ok(lang.page(render(&page)?))
+    let mut response = lang.page(render(&page)?);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Changes a reservation's time, title or visibility: its booker or an administrator of its
+/// facility may, unless it belongs to a schedule event. A new time is checked like a new
+/// booking; a restricted facility's booking then waits for approval again.
+pub(super) async fn change(
+    State(state): State<AppState>,
+    lang: PageLang,
+    Path(id): Path<String>,
+    posted: CsrfForm<ReserveForm>,
+) -> Result<Response, AppError> {
+    let me = CurrentStaff::of(posted.user, &state).await?;
+    let form = posted.form;
+    let reservation = load(&state, &id).await?;
+    let rights = rights_of(&state, &me).await?;
+    let facility = store::facility(&state.pool, reservation.facility_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let permitted = reservation.status.is_live()
+        && reservation.event_id.is_none()
+        && (reservation.booker == me.staff.id || rights.administers(facility.department_id));
+    if !permitted {
+        return Err(AppError::Forbidden);
+    }
+    let ft = FacilityTexts::of(lang.lang);
+    let draft = match form.parse(ft) {
+        Ok(draft) => draft,
+        Err(problems) => {
+            return show_page(
+                &state,
+                &me,
+                lang,
+                reservation,
+                None,
+                Some(form),
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let mut tx = store::begin_write(&state.pool).await?;
+    let moved = if draft.slot == reservation.slot {
+        Ok(())
+    } else {
+        store::move_reservation(&mut tx, reservation.id, draft.slot, &rights).await
+    };
+    let problems = match moved {
+        Ok(()) => {
+            store::retitle(&mut tx, reservation.id, &draft.title, draft.visibility).await?;
+            tx.commit().await?;
+            info!(
+                user.id = %me.staff.id,
+                reservation.id = %reservation.id,
+                "changed reservation {}",
+                reservation.id
+            );
+            return Ok(see_other(&format!(
+                "/facilities/reservations/{}?changed=1",
+                reservation.id
+            )));
+        }
+        Err(ReserveError::Conflict(existing)) => {
+            vec![conflict_message(&existing, me.staff.id, ft)]
+        }
+        Err(ReserveError::Rules(broken)) => broken.iter().map(|rule| rule.message(ft)).collect(),
+        Err(ReserveError::UnknownFacility | ReserveError::NotLive) => {
+            return Err(AppError::NotFound);
+        }
+        Err(ReserveError::Database(error)) => return Err(error.into()),
+    };
+    tx.rollback().await?;
+    show_page(
+        &state,
+        &me,
+        lang,
+        reservation,
+        None,
+        Some(form),
+        problems,
+        StatusCode::CONFLICT,
+    )
+    .await
 }
 
 /// Cancels a reservation: its booker or an administrator of its facility may.
