@@ -113,6 +113,12 @@ pub struct ScheduleTexts {
     pub participants_hint: &'static str,
     /// Button: show a department's members to pick from.
     pub pick_department: &'static str,
+    /// Field: add people by login or personnel number.
+    pub add_people: &'static str,
+    /// Button next to it.
+    pub add_button: &'static str,
+    /// Nobody current has that login or number (`{who}`).
+    pub unknown_person: &'static str,
     /// Field label.
     pub field_facilities: &'static str,
     /// Button: show a category's facilities to pick from.
@@ -248,6 +254,9 @@ pub static JA: ScheduleTexts = ScheduleTexts {
     field_participants: "参加者",
     participants_hint: "チェックを外すと参加者から外れます。他の組織の職員は組織を選んで追加できます。",
     pick_department: "組織の職員を表示",
+    add_people: "ログインIDまたは職員番号で追加",
+    add_button: "追加",
+    unknown_person: "「{who}」という在職中の職員は見つかりません。",
     field_facilities: "設備",
     pick_category: "分類の設備を表示",
     save: "登録する",
@@ -352,6 +361,9 @@ pub static EN: ScheduleTexts = ScheduleTexts {
     field_participants: "Participants",
     participants_hint: "Untick to remove someone. Pick a department to add its members.",
     pick_department: "Show members",
+    add_people: "Add by login or personnel number",
+    add_button: "Add",
+    unknown_person: "No current member of staff is called {who}.",
     field_facilities: "Facilities",
     pick_category: "Show facilities",
     save: "Save",

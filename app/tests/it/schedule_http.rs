@@ -686,3 +686,46 @@ async fn the_free_slot_search_avoids_a_rooms_bookings() {
         reply.body
     );
 }
+
+#[tokio::test]
+async fn people_from_any_department_are_added_by_login_or_number() {
+    let app = TestApp::new().await;
+    let yamada = app.id("yamada").await.to_string();
+    let sato = org::find_staff_by_login(&app.db.pool, "sato")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut fields = vec![("csrf", "csrf-token-123"), ("action", "save")];
+    fields.extend(meeting("部局間協議", &[&yamada]));
+    fields.push(("add_people", "sato nobody"));
+    let reply = app.post("yamada", "/schedule/events", &fields).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "names are shown for a check, not saved"
+    );
+    assert!(reply.body.contains("佐藤 花子"), "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .contains("「nobody」という在職中の職員は見つかりません。")
+    );
+    assert_eq!(schedule::count_events(&app.db.pool).await.unwrap(), 0);
+
+    let number = sato.employee_no.clone();
+    let delegates = app
+        .post(
+            "yamada",
+            "/schedule/delegates",
+            &[("csrf", "csrf-token-123"), ("add_people", &number)],
+        )
+        .await;
+    assert_eq!(delegates.status, StatusCode::SEE_OTHER);
+    let yamada_id = app.id("yamada").await;
+    assert_eq!(
+        schedule::delegates_of(&app.db.pool, yamada_id)
+            .await
+            .unwrap(),
+        [sato.id]
+    );
+}

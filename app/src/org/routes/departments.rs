@@ -78,13 +78,8 @@ pub(super) async fn add(
             info!(user.id = %me.staff.id, department.id = %id, "department {code} added");
             Ok(Redirect::to("/admin/org").into_response())
         }
-        Err(e) => match refusal(&e, at) {
-            Some(problem) => refused(&state, lang, &me, problem).await,
-            None => Err(AppError::Database(match e {
-                DepartmentError::Database(e) => e,
-                other => sqlx::Error::Protocol(other.to_string()),
-            })),
-        },
+        Err(DepartmentError::Database(e)) => Err(AppError::Database(e)),
+        Err(e) => refused(&state, lang, &me, refusal(&e, at).unwrap_or_default()).await,
     }
 }
 

@@ -246,7 +246,7 @@ pub(super) async fn apply(
     match checked(&state, &bytes, lang.lang).await?.0 {
         Err(errors) => page.errors = errors,
         Ok((_, plan, current)) => {
-            let applied = import::apply(
+            let applied = match import::apply(
                 &state.pool,
                 &plan,
                 &current.departments,
@@ -255,10 +255,15 @@ pub(super) async fn apply(
                 OffsetDateTime::now_utc(),
             )
             .await
-            .map_err(|e| match e {
-                import::ApplyError::Database(e) => AppError::Database(e),
-                other => AppError::Database(sqlx::Error::Protocol(other.to_string())),
-            })?;
+            {
+                Ok(applied) => applied,
+                Err(import::ApplyError::Database(e)) => return Err(AppError::Database(e)),
+                // A department removed between the check and now: say so; nothing was applied.
+                Err(import::ApplyError::UnknownDepartment(code)) => {
+                    page.errors = vec![format!("{code}: {}", at.department_unknown)];
+                    return Ok(lang.page(render(&page)?));
+                }
+            };
             info!(
                 user.id = %me.staff.id,
                 added = applied.added,

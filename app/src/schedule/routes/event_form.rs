@@ -82,7 +82,8 @@ pub(super) async fn create(
     let form = EventForm::from_pairs(&fields.pairs);
     let me = &fields.me;
     let action = "/schedule/events".to_owned();
-    if fields.get("action").starts_with("pick") {
+    // Names typed into the "add by login" box are shown for a check before anything is saved.
+    if fields.get("action").starts_with("pick") || !fields.get("add_people").trim().is_empty() {
         return repicked(&state, lang, &fields, form, None, action).await;
     }
     let mut draft = match form.parse() {
@@ -184,7 +185,7 @@ pub(super) async fn update(
     let span = occurrence(&event, at);
     let series = event.rule.is_some().then_some((span.start(), scope));
     let action = format!("/schedule/events/{id}/edit");
-    if fields.get("action").starts_with("pick") {
+    if fields.get("action").starts_with("pick") || !fields.get("add_people").trim().is_empty() {
         return repicked(&state, lang, &fields, form, series, action).await;
     }
     let mut draft = match form.parse() {

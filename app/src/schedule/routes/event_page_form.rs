@@ -210,16 +210,23 @@ pub(super) async fn repicked(
     state: &AppState,
     lang: PageLang,
     fields: &Fields,
-    form: EventForm,
+    mut form: EventForm,
     series: Option<(OffsetDateTime, SeriesScope)>,
     action: String,
 ) -> Result<Response, AppError> {
+    let named = fields.get("add_people");
+    let unknown = super::add_named(state, named, &mut form.participants).await?;
+    let st = ScheduleTexts::of(lang.lang);
+    let problems = unknown
+        .iter()
+        .map(|who| st.unknown_person.replace("{who}", who))
+        .collect();
     let page_data = form_page_picking(
         state,
         &fields.me,
         lang.lang,
         form,
-        Vec::new(),
+        problems,
         series,
         action,
         Picked::from(fields),

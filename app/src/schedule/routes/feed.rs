@@ -153,11 +153,18 @@ pub(super) async fn delegates(
     fields: Fields,
 ) -> Result<Response, AppError> {
     let me = &fields.me;
-    let chosen: Vec<StaffId> = fields
+    let mut ids: Vec<String> = fields
         .pairs
         .iter()
         .filter(|(n, _)| n == "delegates")
-        .filter_map(|(_, v)| v.parse().ok())
+        .map(|(_, v)| v.clone())
+        .collect();
+    // Delegates from other departments are named by login or personnel number; names that
+    // match nobody are dropped (the page lists who the delegates are afterwards).
+    super::add_named(&state, fields.get("add_people"), &mut ids).await?;
+    let chosen: Vec<StaffId> = ids
+        .iter()
+        .filter_map(|v| v.parse().ok())
         .map(StaffId)
         .collect();
     match store::set_delegates(&state.pool, me.staff.id, &chosen).await {

@@ -186,6 +186,36 @@ impl PersonLine {
     }
 }
 
+/// Adds the current staff named in `text` (logins or personnel numbers, separated by spaces
+/// or commas) to `ids` (staff ids as text), and returns the names that matched nobody.
+pub(super) async fn add_named(
+    state: &AppState,
+    text: &str,
+    ids: &mut Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    let mut unknown = Vec::new();
+    for who in text
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '、')
+        .filter(|w| !w.is_empty())
+        .take(50)
+    {
+        let found = match org::store::find_staff_by_login(&state.pool, who).await? {
+            Some(staff) => Some(staff),
+            None => org::store::find_staff_by_employee_no(&state.pool, who).await?,
+        };
+        match found.filter(|s| s.employment == org::model::Employment::Active) {
+            Some(staff) => {
+                let id = staff.id.0.to_string();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            None => unknown.push(who.to_owned()),
+        }
+    }
+    Ok(unknown)
+}
+
 /// Renders with the page's language handling.
 pub(super) fn page(lang: PageLang, html: String) -> axum::response::Response {
     lang.page(html)
