@@ -5,12 +5,16 @@
 // tests/tests/it/browser_groupware.rs; prints one JSON object with what it saw.
 //
 // Environment: BASE (https://localhost:PORT), USER, PASSWORD (gateway login), DATE (the day
-// to use, YYYY-MM-DD), ROOM (the room's name), TITLE (the event's title).
+// to use, YYYY-MM-DD), ROOM (the room's name), TITLE (the event's title); SHOTS, if set, a
+// directory for full-page screenshots of each step (for looking at the pages by eye).
 
 import { chromium } from 'playwright-core';
 
-const { BASE, USER, PASSWORD, DATE, ROOM, TITLE } = process.env;
+const { BASE, USER, PASSWORD, DATE, ROOM, TITLE, SHOTS } = process.env;
 const seen = {};
+const shot = async (page, name) => {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+};
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
@@ -42,15 +46,18 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('button[value="save"]')]);
   seen.afterSave = new URL(page.url()).pathname;
   seen.eventPage = await page.textContent('main');
+  await shot(page, 'event');
 
   // The department's day grid shows it in both people's rows.
   await page.goto(`${BASE}/schedule/group?view=day&date=${DATE}`);
   seen.group = await page.textContent('main');
+  await shot(page, 'group');
 
   // The facility grid shows the room taken from 12:00 to 13:00.
   await page.goto(`${BASE}/facilities?date=${DATE}`);
   const row = page.locator('table.fgrid tbody tr', { hasText: ROOM }).first();
   seen.gridRow = await row.innerText();
+  await shot(page, 'facility-grid');
 
   // A free half hour of the same room opens the booking form; asking for 12:30-13:30 there
   // is refused with the booking in the way.
@@ -61,6 +68,7 @@ try {
   await page.fill('input[name="title"]', '別の打合せ');
   await Promise.all([page.waitForNavigation(), page.click('button.primary')]);
   seen.refusal = await page.textContent('.problems');
+  await shot(page, 'refusal');
   seen.refusalUrl = new URL(page.url()).pathname;
 
   // 12:30 is still free on the grid afterwards: nothing was booked.
@@ -69,6 +77,17 @@ try {
     .locator('table.fgrid tbody tr', { hasText: ROOM })
     .first()
     .innerText();
+  if (SHOTS) {
+    for (const [name, path] of [
+      ['portal', '/'],
+      ['whereabouts', '/whereabouts'],
+      ['memos', '/memos'],
+      ['approvals', '/facilities/approvals'],
+    ]) {
+      await page.goto(`${BASE}${path}`);
+      await shot(page, name);
+    }
+  }
   console.log(JSON.stringify({ ok: true, seen }));
 } catch (e) {
   console.log(JSON.stringify({ ok: false, error: String(e), seen }));
