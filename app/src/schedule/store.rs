@@ -275,6 +275,35 @@ pub async fn delete_event(pool: &AnyPool, id: EventId) -> Result<(), sqlx::Error
     tx.commit().await
 }
 
+/// Moves the exceptions of series `series` (removed occurrences and changed occurrences'
+/// original starts) by `by`, in the caller's transaction: when a whole series moves, its
+/// exceptions must still name the same occurrences.
+pub async fn shift_exceptions_in(
+    conn: &mut AnyConnection,
+    series: EventId,
+    by: time::Duration,
+) -> Result<(), sqlx::Error> {
+    let seconds = by.whole_seconds();
+    if seconds == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE schedule_exdates SET original_start = original_start + $1 WHERE event_id = $2",
+    )
+    .bind(seconds)
+    .bind(series)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE schedule_events SET original_start = original_start + $1 WHERE detached_from = $2",
+    )
+    .bind(seconds)
+    .bind(series)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// The changed occurrences of series `series`.
 pub async fn detached_ids(
     conn: &mut AnyConnection,

@@ -47,6 +47,7 @@ on_sqlite_and_postgres!(
     feed_tokens_replace_each_other_and_retirement_ends_them,
     delegates_are_replaced_as_a_whole,
     bulk_loaded_events_leave_ids_free_for_new_ones,
+    a_moved_series_keeps_its_exceptions,
     function_administrators_have_their_granted_scope,
 );
 
@@ -510,4 +511,37 @@ async fn function_administrators_have_their_granted_scope(pool: &AnyPool) {
             .await
             .unwrap()
     );
+}
+
+async fn a_moved_series_keeps_its_exceptions(pool: &AnyPool) {
+    let (yamada, _, _) = city(pool).await;
+    let mut weekly = form("定例", "2025-12-01", "10:00", "11:00", &[yamada]);
+    weekly.repeat = "weekly".into();
+    weekly.ends = "count".into();
+    weekly.count = "3".into();
+    let series = store::create_event(pool, &weekly.parse().unwrap(), yamada, NOW)
+        .await
+        .unwrap();
+    store::delete_occurrence(pool, series, datetime!(2025-12-08 10:00 +9))
+        .await
+        .unwrap();
+    // The whole series moves an hour later.
+    let mut later = weekly.clone();
+    later.start_time = "11:00".into();
+    later.end_time = "12:00".into();
+    let mut tx = pool.begin().await.unwrap();
+    store::update_event_in(&mut tx, series, &later.parse().unwrap(), yamada, NOW)
+        .await
+        .unwrap();
+    store::shift_exceptions_in(&mut tx, series, time::Duration::hours(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let window = days(date!(2025 - 11 - 30), date!(2025 - 12 - 20));
+    let agenda = store::agenda(pool, &[yamada], &window).await.unwrap();
+    let starts: Vec<String> = seen(&agenda, yamada, &window)
+        .into_iter()
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(starts, ["2025-12-01 11:00:00.0", "2025-12-15 11:00:00.0"]);
 }

@@ -285,6 +285,7 @@ async fn save_change(
                 ..draft.clone()
             };
             store::update_event_in(&mut tx, event.id, &whole, by, now).await?;
+            store::shift_exceptions_in(&mut tx, event.id, moved).await?;
             event.id
         }
     };
