@@ -125,6 +125,35 @@ impl Query {
         terms
     }
 
+    /// Byte strings every matching line contains, as the writer writes those fields: a line
+    /// without one of them is skipped unparsed. Only values JSON writes unescaped qualify, so
+    /// that no matching record is skipped.
+    fn needles(&self) -> Vec<String> {
+        let plain = |v: &str| !v.chars().any(|c| c == '"' || c == '\\' || c.is_control());
+        let mut needles = Vec::new();
+        if let Some(u) = self.user.as_deref().filter(|u| plain(u)) {
+            // `user.name` or `user.target.name`.
+            needles.push(format!("\"name\":\"{u}\""));
+        }
+        match self.status {
+            Some(StatusFilter::Exact(code)) => needles.push(format!("\"status_code\":{code}")),
+            Some(StatusFilter::Class(class)) => {
+                needles.push(format!("\"status_code\":{class}"));
+            }
+            None => {}
+        }
+        if let Some(r) = self.route.as_deref().filter(|r| plain(r)) {
+            needles.push(format!("\"route\":\"{r}\""));
+        }
+        if let Some(a) = self.action.as_deref().filter(|a| plain(a)) {
+            needles.push(format!("\"action\":\"{a}\""));
+        }
+        if let Some(d) = self.decision.as_deref().filter(|d| plain(d)) {
+            needles.push(format!("\"decision\":\"{d}\""));
+        }
+        needles
+    }
+
     fn matches(&self, probe: &Probe<'_>) -> Option<i64> {
         let time = probe.time_ms()?;
         let ok = self.from_ms.is_none_or(|f| time >= f)
@@ -178,13 +207,11 @@ fn search_dir(
     found: &mut Found,
 ) -> Result<(), AuditError> {
     let terms = query.terms();
-    // A user name that JSON writes as it is can be found in the raw line before parsing it.
-    let needle = query
-        .user
-        .as_deref()
-        .filter(|u| !u.chars().any(|c| c == '"' || c == '\\' || c.is_control()))
-        .map(|u| format!("\"{u}\""));
-    let finder = needle.as_deref().map(memchr::memmem::Finder::new);
+    let needles = query.needles();
+    let finders: Vec<memchr::memmem::Finder<'_>> = needles
+        .iter()
+        .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+        .collect();
     let mut segments = segment::list(dir)?;
     if query.newest_first {
         segments.reverse();
@@ -242,7 +269,7 @@ fn search_dir(
             found.blocks_read += 1;
             let mut block_hits = Vec::new();
             for (n, _, line, _) in lines(bytes) {
-                if finder.as_ref().is_some_and(|f| f.find(line).is_none()) {
+                if finders.iter().any(|f| f.find(line).is_none()) {
                     continue;
                 }
                 found.lines_parsed += 1;
