@@ -7,7 +7,8 @@
 #   GNUPGHOME=... YAKUBA_SIGNING_KEY=FINGERPRINT packaging/bundle.sh OUT_DIR [REVISION]
 #
 # The release key never enters the repository: the release manager points GNUPGHOME at the
-# offline keyring; tests make a throwaway key (packaging/test.sh).
+# offline keyring; tests make a throwaway key (packaging/test.sh). The key must be older than
+# the commit, since signatures are dated with the commit's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -18,6 +19,7 @@ key="${YAKUBA_SIGNING_KEY:?set YAKUBA_SIGNING_KEY to the release key fingerprint
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}"
 umask 022
 ensure_packages apt-utils createrepo-c gnupg
+ensure_packaging_tools
 
 version="$(cargo_version)"
 name="yakuba-$version"

@@ -67,8 +67,11 @@ trap cleanup EXIT
 # A throwaway signing key: it lives and dies in this test's directory.
 export GNUPGHOME="$work/gnupg"
 mkdir -m 700 "$GNUPGHOME"
-gpg --batch --quiet --passphrase '' --quick-gen-key "Yakuba test release <test@yakuba.invalid>" \
-    ed25519 sign never 2>/dev/null
+# Made as of a day before the commit: bundle.sh signs as of the commit's time.
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}"
+gpg --batch --quiet --passphrase '' \
+    --faked-system-time "$(date -u -d "@$((SOURCE_DATE_EPOCH - 86400))" +%Y%m%dT%H%M%S)!" \
+    --quick-gen-key "Yakuba test release <test@yakuba.invalid>" ed25519 sign never 2>/dev/null
 export YAKUBA_SIGNING_KEY="$(gpg --batch --with-colons --list-secret-keys | awk -F: '/^fpr/ {print $10; exit}')"
 
 step "bundle, twice"
