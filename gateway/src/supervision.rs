@@ -133,7 +133,22 @@ pub fn reload(config: &Path, main_pid: u32, upgrade_socket: &Path) -> anyhow::Re
     let exe = std::env::current_exe().context("cannot find this program")?;
     // A socket left by an earlier upgrade would make the wait below return at once.
     let _ = std::fs::remove_file(upgrade_socket);
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    // systemd gives the control process that runs `reload` neither the credentials nor the
+    // watchdog interval; the successor takes them from the process it replaces.
+    let environ = std::fs::read(format!("/proc/{main_pid}/environ")).unwrap_or_default();
+    for entry in environ.split(|byte| *byte == 0) {
+        let text = String::from_utf8_lossy(entry);
+        for name in ["CREDENTIALS_DIRECTORY", "WATCHDOG_USEC"] {
+            if let Some(value) = text
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('='))
+            {
+                command.env(name, value);
+            }
+        }
+    }
+    let mut child = command
         .arg("run")
         .arg("--upgrade")
         .arg("--config")
