@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_rust
-ensure_packages build-essential cmake pkg-config libsystemd-dev curl slapd ldap-utils postgresql samba samba-ad-dc samba-ad-provision ldb-tools chromium
+ensure_packages build-essential cmake pkg-config libsystemd-dev curl slapd ldap-utils postgresql samba samba-ad-dc samba-ad-provision ldb-tools chromium fonts-ipafont-gothic
 # The OpenID provider the OIDC tests run is a Node package.
 command -v node >/dev/null && command -v npm >/dev/null || ensure_packages nodejs npm
 cargo fmt --all --check
