@@ -1,6 +1,8 @@
 //! The one error type of the app's request handling, [`AppError`]. It says what went wrong in
 //! domain terms and what the user is told; `routes.rs` turns it into an HTTP response.
 
+use crate::i18n::Lang;
+
 /// Why a request could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -19,7 +21,8 @@ pub enum AppError {
     /// A form came back without the session's CSRF token: a forged or stale post.
     #[error("form without a valid CSRF token")]
     Csrf,
-    /// The database failed.
+    /// The database failed; a lock wait that ran out ([`is_busy`]) counts as
+    /// [`Severity::Busy`], anything else as internal.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// A page template failed to render.
@@ -40,17 +43,62 @@ pub enum Severity {
     NotFound,
     /// The user may not do what they asked, or the form was forged or stale (HTTP 403).
     Forbidden,
+    /// The database could not take the request in time because others held its locks
+    /// (HTTP 503 with `Retry-After`): nothing was written, and trying again shortly works.
+    Busy,
     /// Our fault; logged with its details (HTTP 500).
     Internal,
 }
 
+/// What a busy database tells the user, in Japanese; a form shows it above the input it
+/// kept.
+pub const BUSY_JA: &str = "ただいま混み合っています。しばらくしてからもう一度お試しください。";
+/// What a busy database tells the user, in English.
+pub const BUSY_EN: &str = "The system is busy right now. Please try again in a moment.";
+
+/// Whether `error` means that the database was busy rather than broken: SQLite's
+/// `SQLITE_BUSY` or `SQLITE_LOCKED` (a writer waited longer than `busy_timeout` for the write
+/// lock: "database is locked"), PostgreSQL's lock and serialisation failures (`55P03`
+/// lock_not_available, `40001` serialization_failure, `40P01` deadlock_detected), or no free
+/// connection in the pool within its acquire timeout.
+pub fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            // SQLite reports extended codes (`517` is SQLITE_BUSY_SNAPSHOT); the primary code
+            // is the low byte.
+            let sqlite_busy = code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6));
+            sqlite_busy
+                || matches!(code, "55P03" | "40001" | "40P01")
+                || db.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
+/// The busy message in `lang`, for a form shown again with its input kept.
+pub fn busy_notice(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => BUSY_JA,
+        Lang::En => BUSY_EN,
+    }
+}
+
 impl AppError {
+    /// Whether the database was busy (see [`is_busy`]): the user should try again shortly.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, AppError::Database(error) if is_busy(error))
+    }
+
     /// How bad the error is.
     pub fn severity(&self) -> Severity {
         match self {
             AppError::Unauthenticated => Severity::Unauthenticated,
             AppError::NotFound => Severity::NotFound,
             AppError::Forbidden | AppError::Csrf | AppError::NotStaff => Severity::Forbidden,
+            AppError::Database(error) if is_busy(error) => Severity::Busy,
             AppError::Database(_) | AppError::Render(_) | AppError::AuditUnavailable => {
                 Severity::Internal
             }
@@ -86,6 +134,10 @@ impl AppError {
             Severity::Forbidden => {
                 "この操作を行う権限がありません。\nYou are not allowed to do this.\n"
             }
+            Severity::Busy => {
+                "ただいま混み合っています。しばらくしてからもう一度お試しください。\n\
+                 The system is busy right now. Please try again in a moment.\n"
+            }
             Severity::Internal => {
                 "システムエラーが発生しました。しばらくしてからもう一度お試しください。\
                  解決しない場合は情報システム担当にお問い合わせください。\n\
@@ -101,7 +153,7 @@ mod tests {
 
     #[test]
     fn internal_errors_tell_the_user_nothing_about_internals() {
-        let error = AppError::Database(sqlx::Error::PoolTimedOut);
+        let error = AppError::Database(sqlx::Error::Protocol("pool of sockets".into()));
         assert_eq!(error.severity(), Severity::Internal);
         assert!(!error.public_message().contains("pool"));
         assert!(error.public_message().starts_with("システムエラー"));
@@ -119,5 +171,14 @@ mod tests {
         assert_eq!(AppError::Csrf.severity(), Severity::Forbidden);
         assert!(AppError::Forbidden.public_message().contains("権限"));
         assert!(AppError::Csrf.public_message().contains("再読み込み"));
+    }
+
+    #[test]
+    fn a_pool_without_a_free_connection_is_busy_not_broken() {
+        let error = AppError::Database(sqlx::Error::PoolTimedOut);
+        assert_eq!(error.severity(), Severity::Busy);
+        assert!(error.public_message().starts_with(BUSY_JA));
+        assert!(error.public_message().contains(BUSY_EN));
+        assert!(!is_busy(&sqlx::Error::RowNotFound));
     }
 }

@@ -8,8 +8,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, REFERRER_POLICY, SET_COOKIE,
-    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, REFERRER_POLICY, RETRY_AFTER,
+    SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -266,6 +266,19 @@ fn lang_cookie(lang: Lang) -> HeaderValue {
     })
 }
 
+/// Seconds a client is asked to wait after a busy database (`Retry-After`).
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// Marks `response`, a page shown because the database was busy (a form shown again with
+/// its input and the busy message), as `503 Service Unavailable` with `Retry-After`.
+pub fn busy(mut response: Response) -> Response {
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    response
+}
+
 /// Renders a page template, turning a failure into an [`AppError`].
 pub fn render(page: &impl Template) -> Result<String, AppError> {
     page.render().map_err(|e| AppError::Render(Box::new(e)))
@@ -277,6 +290,20 @@ impl IntoResponse for AppError {
             Severity::Unauthenticated => StatusCode::UNAUTHORIZED,
             Severity::NotFound => StatusCode::NOT_FOUND,
             Severity::Forbidden => StatusCode::FORBIDDEN,
+            Severity::Busy => {
+                // Logged once, here, without the user's input; a handler that shows its form
+                // again instead logs it itself.
+                warn!(error = %self, "database busy: answered 503");
+                let response = (
+                    [
+                        (CONTENT_TYPE, "text/plain; charset=utf-8"),
+                        (CACHE_CONTROL, "no-store"),
+                    ],
+                    self.public_message(),
+                )
+                    .into_response();
+                return busy(response);
+            }
             Severity::Internal => {
                 // The one place internal errors are logged; the user sees only the message.
                 error!(error = %self, "request failed: {self}");

@@ -281,6 +281,38 @@ pub async fn retitle(
     Ok(done.rows_affected() > 0)
 }
 
+/// Changes the live reservation `id` in a transaction of its own ([`begin_write`]): moves
+/// it to `slot` when one is given ([`move_reservation`]), then sets its title and
+/// visibility. Nothing is written when an error is returned.
+pub async fn change(
+    pool: &AnyPool,
+    id: ReservationId,
+    slot: Option<Slot>,
+    title: &str,
+    visibility: Visibility,
+    rights: &BookerRights,
+) -> Result<(), ReserveError> {
+    let mut tx = begin_write(pool).await?;
+    let moved = match slot {
+        Some(slot) => move_reservation(&mut tx, id, slot, rights).await,
+        None => Ok(()),
+    };
+    match moved {
+        Ok(()) if retitle(&mut tx, id, title, visibility).await? => {
+            tx.commit().await?;
+            Ok(())
+        }
+        Ok(()) => {
+            tx.rollback().await?;
+            Err(ReserveError::NotLive)
+        }
+        Err(error) => {
+            tx.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
 /// Cancels the live reservation `id`; returns whether there was one to cancel.
 pub async fn cancel(conn: &mut AnyConnection, id: ReservationId) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(&format!(

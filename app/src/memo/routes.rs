@@ -10,17 +10,17 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::model::{Memo, MemoForm, MemoId, Request};
 use super::store;
 use super::texts::MemoTexts;
-use crate::error::AppError;
+use crate::error::{AppError, busy_notice, is_busy};
 use crate::i18n::Texts;
 use crate::org;
 use crate::org::model::{DepartmentId, Employment, StaffId, indented_names};
 use crate::portal::model::{Account, JST};
-use crate::routes::{CsrfForm, CsrfToken, CurrentStaff, PageLang, render};
+use crate::routes::{CsrfForm, CsrfToken, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
 use crate::whereabouts::routes::{Chrome, Frame};
 
@@ -310,10 +310,27 @@ async fn create(
     let mt = MemoTexts::of(lang.lang);
     match form.parse(mt, |id| recipient.as_ref().is_some_and(|r| r.id == id)) {
         Ok(memo) => {
-            let id =
-                store::insert(&state.pool, &memo, me.staff.id, OffsetDateTime::now_utc()).await?;
-            info!(user.id = %me.staff.id, memo.id = %id, recipient.id = %memo.recipient, "left memo {id}");
-            Ok(Redirect::to("/memos?box=sent&sent=1").into_response())
+            match store::insert(&state.pool, &memo, me.staff.id, OffsetDateTime::now_utc()).await {
+                Ok(id) => {
+                    info!(user.id = %me.staff.id, memo.id = %id, recipient.id = %memo.recipient, "left memo {id}");
+                    Ok(Redirect::to("/memos?box=sent&sent=1").into_response())
+                }
+                Err(error) if is_busy(&error) => {
+                    warn!(user.id = %me.staff.id, %error, "database busy: memo form shown again");
+                    let page = show_new(
+                        &state,
+                        &me,
+                        lang,
+                        recipient.map_or(me.staff.department_id, |r| r.department_id),
+                        form,
+                        vec![busy_notice(lang.lang).to_owned()],
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    )
+                    .await?;
+                    Ok(busy(page))
+                }
+                Err(error) => Err(error.into()),
+            }
         }
         Err(problems) => {
             let department = recipient.map_or(me.staff.department_id, |r| r.department_id);

@@ -10,18 +10,18 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::model::{HandStatus, Presence, Source, parse_status, return_label, shown};
 use super::store;
 use super::texts::WhereaboutsTexts;
-use crate::error::AppError;
+use crate::error::{AppError, busy_notice, is_busy};
 use crate::i18n::{Lang, Texts};
 use crate::memo;
 use crate::org;
 use crate::org::model::{DepartmentId, Module, Staff, StaffId, indented_names};
 use crate::portal::model::Account;
-use crate::routes::{CsrfForm, CsrfToken, CurrentStaff, PageLang, render};
+use crate::routes::{CsrfForm, CsrfToken, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
 
 /// The board's routes.
@@ -363,7 +363,25 @@ async fn set(
                 set_at: now,
                 set_by: me.staff.id,
             };
-            store::set_status(&state.pool, target.id, &status).await?;
+            match store::set_status(&state.pool, target.id, &status).await {
+                Ok(()) => {}
+                Err(error) if is_busy(&error) => {
+                    warn!(user.id = %me.staff.id, staff.id = %target.id, %error, "database busy: status form shown again");
+                    let problems = vec![busy_notice(lang.lang).to_owned()];
+                    let page = show_edit(
+                        &state,
+                        &me,
+                        lang,
+                        &target,
+                        &form,
+                        problems,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    )
+                    .await?;
+                    return Ok(busy(page));
+                }
+                Err(error) => return Err(error.into()),
+            }
             info!(
                 user.id = %me.staff.id,
                 staff.id = %target.id,

@@ -33,6 +33,7 @@ pub(crate) struct TestApp {
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     pub(crate) location: Option<String>,
+    pub(crate) retry_after: Option<String>,
     pub(crate) body: String,
 }
 
@@ -95,6 +96,17 @@ impl TestApp {
         }
     }
 
+    /// The same app and data served through `pool` (another pool over the same database,
+    /// with other connection settings).
+    pub(crate) fn serving_from(mut self, pool: sqlx::AnyPool) -> TestApp {
+        self.state = AppState::new(pool, self.keys.verifier(), Lang::Ja);
+        self
+    }
+
+    pub(crate) fn room(&self) -> FacilityId {
+        self.room
+    }
+
     pub(crate) async fn staff(&self, login: &str) -> Staff {
         find_staff_by_login(&self.db.pool, login)
             .await
@@ -154,16 +166,21 @@ impl TestApp {
             .headers()
             .get(header::LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
             location,
+            retry_after,
             body: String::from_utf8(bytes.to_vec()).unwrap(),
         }
     }
 
     /// Books through the form as `who`; returns the reply.
-    async fn book(
+    pub(crate) async fn book(
         &self,
         who: Claims,
         facility: FacilityId,
@@ -205,7 +222,7 @@ impl TestApp {
             .collect()
     }
 
-    async fn live_bookings(&self) -> usize {
+    pub(crate) async fn live_bookings(&self) -> usize {
         store::reservations_on(
             &self.db.pool,
             &[self.room, self.restricted],

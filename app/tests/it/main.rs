@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly by panicking")]
 
 mod audit_http;
+mod busy_http;
 mod database;
 mod directory_sync;
 mod facility_http;

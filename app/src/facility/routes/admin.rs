@@ -7,10 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::{Chrome, Frame, parse_id, rights_of, see_other};
-use crate::error::AppError;
+use crate::error::{AppError, busy_notice, is_busy};
 use crate::facility::form::{CategoryForm, FacilityForm};
 use crate::facility::model::{Approval, BookerRights, Bookers, FacilityId, FacilityInput, Rules};
 use crate::facility::store;
@@ -19,7 +19,7 @@ use crate::i18n::Texts;
 use crate::org;
 use crate::org::model::{Scope, indented_names};
 use crate::portal::model::Account;
-use crate::routes::{CsrfForm, CurrentStaff, PageLang, render};
+use crate::routes::{CsrfForm, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,7 +153,25 @@ pub(super) async fn add_category(
             if store::category_by_name(&state.pool, &name).await?.is_some() {
                 ft.error_category_exists.to_owned()
             } else {
-                let id = store::insert_category(&state.pool, &name).await?;
+                let id = match store::insert_category(&state.pool, &name).await {
+                    Ok(id) => id,
+                    Err(error) if is_busy(&error) => {
+                        warn!(user.id = %me.staff.id, %error, "database busy: category form shown again");
+                        let page = show_list(
+                            &state,
+                            &me,
+                            &rights,
+                            lang,
+                            Some(busy_notice(lang.lang).to_owned()),
+                            posted.form.name,
+                            false,
+                            StatusCode::SERVICE_UNAVAILABLE,
+                        )
+                        .await?;
+                        return Ok(busy(page));
+                    }
+                    Err(error) => return Err(error.into()),
+                };
                 info!(user.id = %me.staff.id, category.id = %id, "added facility category {id}");
                 audit(
                     &state,
@@ -248,7 +266,26 @@ pub(super) async fn create(
     let rights = administrator(&state, &me).await?;
     match parse(&state, &rights, &posted.form, lang).await? {
         Ok(input) => {
-            let id = store::insert_facility(&state.pool, &input).await?;
+            let id = match store::insert_facility(&state.pool, &input).await {
+                Ok(id) => id,
+                Err(error) if is_busy(&error) => {
+                    warn!(user.id = %me.staff.id, %error, "database busy: facility form shown again");
+                    let problems = vec![busy_notice(lang.lang).to_owned()];
+                    let page = show_form(
+                        &state,
+                        &me,
+                        &rights,
+                        lang,
+                        None,
+                        posted.form,
+                        problems,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    )
+                    .await?;
+                    return Ok(busy(page));
+                }
+                Err(error) => return Err(error.into()),
+            };
             info!(user.id = %me.staff.id, facility.id = %id, "added facility {id}");
             audit(&state, &me, "facility_added", describe(id, &input)).await?;
             Ok(see_other("/facilities/admin?saved=1"))
@@ -323,7 +360,26 @@ pub(super) async fn update(
     }
     match parse(&state, &rights, &posted.form, lang).await? {
         Ok(input) => {
-            store::update_facility(&state.pool, facility.id, &input).await?;
+            match store::update_facility(&state.pool, facility.id, &input).await {
+                Ok(_) => {}
+                Err(error) if is_busy(&error) => {
+                    warn!(user.id = %me.staff.id, facility.id = %facility.id, %error, "database busy: facility form shown again");
+                    let problems = vec![busy_notice(lang.lang).to_owned()];
+                    let page = show_form(
+                        &state,
+                        &me,
+                        &rights,
+                        lang,
+                        Some(facility.id),
+                        posted.form,
+                        problems,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    )
+                    .await?;
+                    return Ok(busy(page));
+                }
+                Err(error) => return Err(error.into()),
+            }
             info!(user.id = %me.staff.id, facility.id = %facility.id, "changed facility {}", facility.id);
             audit(
                 &state,

@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::{Chrome, Frame, parse_id, rights_of, see_other};
-use crate::error::AppError;
+use crate::error::{AppError, busy_notice, is_busy};
 use crate::facility::form::{ButtonForm, DecideForm, ReserveForm};
 use crate::facility::model::{
     BookerRights, Decision, JST, Reservation, ReservationId, Status, Visibility, conflict_message,
@@ -22,7 +22,7 @@ use crate::facility::store::{self, DecideError, ReserveError};
 use crate::facility::texts::FacilityTexts;
 use crate::i18n::Texts;
 use crate::portal::model::Account;
-use crate::routes::{CsrfForm, CurrentStaff, PageLang, render};
+use crate::routes::{CsrfForm, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
 
 /// Most upcoming reservations the booker's list shows.
@@ -237,16 +237,18 @@ pub(super) async fn change(
             .await;
         }
     };
-    let mut tx = store::begin_write(&state.pool).await?;
-    let moved = if draft.slot == reservation.slot {
-        Ok(())
-    } else {
-        store::move_reservation(&mut tx, reservation.id, draft.slot, &rights).await
-    };
-    let problems = match moved {
+    let slot = (draft.slot != reservation.slot).then_some(draft.slot);
+    let changed = store::change(
+        &state.pool,
+        reservation.id,
+        slot,
+        &draft.title,
+        draft.visibility,
+        &rights,
+    )
+    .await;
+    let (problems, status) = match changed {
         Ok(()) => {
-            store::retitle(&mut tx, reservation.id, &draft.title, draft.visibility).await?;
-            tx.commit().await?;
             info!(
                 user.id = %me.staff.id,
                 reservation.id = %reservation.id,
@@ -258,17 +260,32 @@ pub(super) async fn change(
                 reservation.id
             )));
         }
-        Err(ReserveError::Conflict(existing)) => {
-            vec![conflict_message(&existing, me.staff.id, ft)]
-        }
-        Err(ReserveError::Rules(broken)) => broken.iter().map(|rule| rule.message(ft)).collect(),
+        Err(ReserveError::Conflict(existing)) => (
+            vec![conflict_message(&existing, me.staff.id, ft)],
+            StatusCode::CONFLICT,
+        ),
+        Err(ReserveError::Rules(broken)) => (
+            broken.iter().map(|rule| rule.message(ft)).collect(),
+            StatusCode::CONFLICT,
+        ),
         Err(ReserveError::UnknownFacility | ReserveError::NotLive) => {
             return Err(AppError::NotFound);
         }
+        Err(ReserveError::Database(error)) if is_busy(&error) => {
+            warn!(
+                user.id = %me.staff.id,
+                reservation.id = %reservation.id,
+                %error,
+                "database busy: change form shown again"
+            );
+            (
+                vec![busy_notice(lang.lang).to_owned()],
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+        }
         Err(ReserveError::Database(error)) => return Err(error.into()),
     };
-    tx.rollback().await?;
-    show_page(
+    let page = show_page(
         &state,
         &me,
         lang,
@@ -276,9 +293,14 @@ pub(super) async fn change(
         None,
         Some(form),
         problems,
-        StatusCode::CONFLICT,
+        status,
     )
-    .await
+    .await?;
+    Ok(if status == StatusCode::SERVICE_UNAVAILABLE {
+        busy(page)
+    } else {
+        page
+    })
 }
 
 /// Cancels a reservation: its booker or an administrator of its facility may.

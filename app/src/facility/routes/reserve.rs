@@ -7,10 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
 use serde::Deserialize;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::{Chrome, Frame, parse_id, rights_of, see_other, today};
-use crate::error::AppError;
+use crate::error::{AppError, busy_notice, is_busy};
 use crate::facility::form::ReserveForm;
 use crate::facility::model::{
     Approval, Bookers, Facility, FacilityId, MINUTES_PER_DAY, NewReservation, clock_label,
@@ -21,7 +21,7 @@ use crate::facility::texts::FacilityTexts;
 use crate::i18n::Texts;
 use crate::org;
 use crate::portal::model::Account;
-use crate::routes::{CsrfForm, CurrentStaff, PageLang, render};
+use crate::routes::{CsrfForm, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
 
 /// What a free grid cell passes to the form.
@@ -140,6 +140,26 @@ pub(super) async fn submit(
         Err(ReserveError::Rules(broken)) => broken.iter().map(|rule| rule.message(ft)).collect(),
         Err(ReserveError::UnknownFacility | ReserveError::NotLive) => {
             return Err(AppError::NotFound);
+        }
+        Err(ReserveError::Database(error)) if is_busy(&error) => {
+            warn!(
+                user.id = %me.staff.id,
+                facility.id = %facility.id,
+                %error,
+                "database busy: booking form shown again"
+            );
+            let problems = vec![busy_notice(lang.lang).to_owned()];
+            let page = show(
+                &state,
+                &me,
+                lang,
+                facility,
+                form,
+                problems,
+                StatusCode::SERVICE_UNAVAILABLE,
+            )
+            .await?;
+            return Ok(busy(page));
         }
         Err(ReserveError::Database(error)) => return Err(error.into()),
     };
