@@ -682,6 +682,58 @@ pub async fn categories(pool: &AnyPool) -> Result<Vec<CategorySummary>, sqlx::Er
         .collect())
 }
 
+/// How far up the department tree [`home_category`] looks for a managing department; real
+/// trees have four levels.
+const HOME_DEPTH: i64 = 8;
+
+/// How far back [`home_category`] looks at a department's bookings, in seconds (90 days).
+const RECENT_BOOKINGS: i64 = 90 * 24 * 60 * 60;
+
+/// The category the facility grid opens on for someone of `department`: the category of the
+/// facilities in service that `department` manages, or failing that the nearest department
+/// above it (a 係 under the 課 that keeps the rooms), the category with most of them first;
+/// failing that, the category of the booking most recently made by anyone sitting in
+/// `department` for a slot from 90 days before `now` on; `None` when neither exists.
+pub async fn home_category(
+    pool: &AnyPool,
+    department: DepartmentId,
+    now: OffsetDateTime,
+) -> Result<Option<CategoryId>, sqlx::Error> {
+    let managed: Option<i64> = sqlx::query_scalar(
+        "WITH RECURSIVE up (id, parent_id, depth) AS ( \
+             SELECT id, parent_id, 0 FROM departments WHERE id = $1 \
+             UNION ALL \
+             SELECT d.id, d.parent_id, up.depth + 1 \
+             FROM departments d JOIN up ON d.id = up.parent_id WHERE up.depth < $2 \
+         ) \
+         SELECT f.category_id FROM up \
+         JOIN facilities f ON f.department_id = up.id AND f.in_service = 1 \
+         GROUP BY f.category_id \
+         ORDER BY MIN(up.depth), COUNT(*) DESC, f.category_id LIMIT 1",
+    )
+    .bind(department)
+    .bind(HOME_DEPTH)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(id) = managed {
+        return Ok(Some(CategoryId(id)));
+    }
+    // The booker index (booker_id, starts_at) bounds this to the department's recent
+    // bookings; those made lately are for slots from a little before now on.
+    let booked: Option<i64> = sqlx::query_scalar(
+        "SELECT f.category_id FROM staff s \
+         JOIN facility_reservations r ON r.booker_id = s.id AND r.starts_at >= $2 \
+         JOIN facilities f ON f.id = r.facility_id AND f.in_service = 1 \
+         WHERE s.department_id = $1 \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+    )
+    .bind(department)
+    .bind(now.unix_timestamp() - RECENT_BOOKINGS)
+    .fetch_optional(pool)
+    .await?;
+    Ok(booked.map(CategoryId))
+}
+
 /// Creates a category named `name` at the end of the list.
 pub async fn insert_category<'e, E>(db: E, name: &str) -> Result<CategoryId, sqlx::Error>
 where

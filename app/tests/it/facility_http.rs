@@ -800,3 +800,50 @@ async fn a_booking_is_changed_by_its_booker_and_checked_like_a_new_one() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_grid_opens_on_the_category_of_the_users_department_not_the_first() {
+    let app = TestApp::new().await;
+    let sato_department = app.staff("sato").await.department_id;
+    let cars = store::insert_category(&app.db.pool, "公用車")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE facility_categories SET display_order = 0 WHERE id = $1")
+        .bind(cars.0)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    store::insert_facility(
+        &app.db.pool,
+        &FacilityInput {
+            category_id: cars,
+            name: "公用車1号".into(),
+            place: "本庁舎 地下駐車場".into(),
+            capacity: Some(5),
+            department_id: sato_department,
+            rules: Rules::DEFAULT,
+            note: String::new(),
+            in_service: true,
+        },
+    )
+    .await
+    .unwrap();
+    // The current tab of the category tabs (the module navigation marks its own).
+    let current = |body: &str| {
+        let tabs = &body[body.find("<nav class=\"tabs\"").unwrap()..];
+        let marker = "aria-current=\"page\">";
+        let end = tabs.find(marker).unwrap() + marker.len();
+        tabs[end..].split('<').next().unwrap().to_owned()
+    };
+
+    let yamada_grid = app.get("/facilities", yamada()).await;
+    assert_eq!(current(&yamada_grid.body), "本庁舎 会議室");
+    assert!(yamada_grid.body.contains("第1会議室"));
+    let sato_grid = app.get("/facilities", sato()).await;
+    assert_eq!(current(&sato_grid.body), "公用車");
+    assert!(sato_grid.body.contains("公用車1号"));
+    let chosen = app
+        .get(&format!("/facilities?category={}", app.category), sato())
+        .await;
+    assert_eq!(current(&chosen.body), "本庁舎 会議室", "a chosen tab wins");
+}

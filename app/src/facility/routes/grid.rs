@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use super::{Chrome, Frame, today};
 use crate::error::AppError;
@@ -100,13 +100,25 @@ pub(super) async fn page(
         .is_admin();
     let Frame { t, acct, c } = Frame::new(&state, &me, admin, lang.lang, "grid").await?;
     let categories = store::categories(&state.pool).await?;
-    let chosen = query
+    let listed = |id: &CategoryId| categories.iter().any(|s| s.category.id == *id);
+    let asked = query
         .category
         .parse::<i64>()
         .ok()
         .map(CategoryId)
-        .filter(|id| categories.iter().any(|s| s.category.id == *id))
-        .or_else(|| categories.first().map(|s| s.category.id));
+        .filter(listed);
+    // Without a choice, the grid opens on the category of the user's own department.
+    let chosen = match asked {
+        Some(id) => Some(id),
+        None => store::home_category(
+            &state.pool,
+            me.staff.department_id,
+            OffsetDateTime::now_utc(),
+        )
+        .await?
+        .filter(listed)
+        .or_else(|| categories.first().map(|s| s.category.id)),
+    };
     let date = parse_date(&query.date).unwrap_or_else(today);
     let page_no = query.page.parse::<i64>().unwrap_or(0).clamp(0, 10_000);
     let mut facilities = match chosen {
