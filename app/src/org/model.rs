@@ -212,6 +212,63 @@ pub struct Department {
     pub kind: DepartmentKind,
     /// Position among its siblings, smallest first.
     pub display_order: i32,
+    /// When it was abolished (廃止); `None` while it is current. An abolished department stays
+    /// for history but is offered for nothing new.
+    pub abolished_at: Option<time::OffsetDateTime>,
+}
+
+impl Department {
+    /// Whether it is current (not abolished).
+    pub fn is_current(&self) -> bool {
+        self.abolished_at.is_none()
+    }
+}
+
+/// Why a department cannot be placed under a parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PlacementProblem {
+    /// The parent is the department itself or lies under it.
+    #[error("a department cannot go under itself or its own sub-departments")]
+    UnderItself,
+    /// The parent is not one level above (a 課 goes under a 部, only a 局 at the top).
+    #[error("a {kind} cannot go under {parent:?}")]
+    WrongLevel {
+        /// The department's level.
+        kind: DepartmentKind,
+        /// The parent's level; `None` for the top.
+        parent: Option<DepartmentKind>,
+    },
+    /// The parent is abolished.
+    #[error("the parent is abolished")]
+    ParentAbolished,
+}
+
+/// Whether `department` may move under `parent` (`None`: to the top), its level kept: the
+/// parent must be current, one level above it, and neither the department nor under it.
+pub fn check_placement(
+    department: &Department,
+    parent: Option<&Department>,
+    tree: &DepartmentTree,
+) -> Result<(), PlacementProblem> {
+    let Some(parent) = parent else {
+        return match department.kind {
+            DepartmentKind::Kyoku => Ok(()),
+            kind => Err(PlacementProblem::WrongLevel { kind, parent: None }),
+        };
+    };
+    if parent.id == department.id || tree.is_within(parent.id, department.id) {
+        return Err(PlacementProblem::UnderItself);
+    }
+    if !parent.is_current() {
+        return Err(PlacementProblem::ParentAbolished);
+    }
+    if parent.kind.child() != Some(department.kind) {
+        return Err(PlacementProblem::WrongLevel {
+            kind: department.kind,
+            parent: Some(parent.kind),
+        });
+    }
+    Ok(())
 }
 
 /// `departments` in tree order: every parent followed by its children, siblings by display
@@ -634,6 +691,7 @@ mod tests {
             name: format!("{id}"),
             kind: DepartmentKind::Ka,
             display_order: order,
+            abolished_at: None,
         }
     }
 
@@ -669,5 +727,56 @@ mod tests {
         assert_eq!(DepartmentKind::Kyoku.child(), Some(DepartmentKind::Bu));
         assert_eq!(DepartmentKind::Ka.child(), Some(DepartmentKind::Kakari));
         assert_eq!(DepartmentKind::Kakari.child(), None);
+    }
+    fn unit(id: i64, parent: Option<i64>, kind: DepartmentKind) -> Department {
+        Department {
+            kind,
+            ..dept(id, parent, 1)
+        }
+    }
+
+    #[test]
+    fn departments_move_only_one_level_below_a_current_parent_outside_themselves() {
+        // 1 局 ─ 2 部 ─ 3 課 ─ 4 係; 5 another 局, 6 its 部, 7 an abolished 部 of 5.
+        let tree = tree();
+        let kyoku = unit(1, None, DepartmentKind::Kyoku);
+        let bu = unit(2, Some(1), DepartmentKind::Bu);
+        let ka = unit(3, Some(2), DepartmentKind::Ka);
+        let other_kyoku = unit(5, None, DepartmentKind::Kyoku);
+        let other_bu = unit(6, Some(5), DepartmentKind::Bu);
+        let abolished_bu = Department {
+            abolished_at: Some(time::macros::datetime!(2026-04-01 00:00 +9)),
+            ..unit(7, Some(5), DepartmentKind::Bu)
+        };
+        assert_eq!(check_placement(&ka, Some(&other_bu), &tree), Ok(()));
+        assert_eq!(check_placement(&bu, Some(&other_kyoku), &tree), Ok(()));
+        assert_eq!(check_placement(&kyoku, None, &tree), Ok(()));
+        assert_eq!(
+            check_placement(&ka, Some(&other_kyoku), &tree),
+            Err(PlacementProblem::WrongLevel {
+                kind: DepartmentKind::Ka,
+                parent: Some(DepartmentKind::Kyoku)
+            })
+        );
+        assert_eq!(
+            check_placement(&ka, None, &tree),
+            Err(PlacementProblem::WrongLevel {
+                kind: DepartmentKind::Ka,
+                parent: None
+            })
+        );
+        assert_eq!(
+            check_placement(&bu, Some(&bu), &tree),
+            Err(PlacementProblem::UnderItself)
+        );
+        let kakari = unit(4, Some(3), DepartmentKind::Kakari);
+        assert_eq!(
+            check_placement(&kyoku, Some(&kakari), &tree),
+            Err(PlacementProblem::UnderItself)
+        );
+        assert_eq!(
+            check_placement(&ka, Some(&abolished_bu), &tree),
+            Err(PlacementProblem::ParentAbolished)
+        );
     }
 }

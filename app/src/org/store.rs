@@ -21,8 +21,9 @@ pub use admins::{
 };
 pub use city::{LoadError, count_departments, count_staff, insert_city};
 pub use departments::{
-    DepartmentError, add_department, department_path, department_tree, departments,
-    find_department, update_department,
+    Abolished, DepartmentError, abolish_department, abolished_departments, add_department,
+    department_path, department_tree, departments, find_department, move_department,
+    update_department,
 };
 pub use staff::{
     department_members, find_staff, find_staff_by_employee_no, find_staff_by_login,

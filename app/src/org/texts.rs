@@ -97,6 +97,52 @@ pub struct AdminTexts {
     pub department_code_taken: &'static str,
     /// Problem: a field missing or out of range.
     pub department_fields: &'static str,
+    /// Link from the overview to a department's page.
+    pub department_manage: &'static str,
+    /// Title of a department's page.
+    pub department_page: &'static str,
+    /// Current members line (`{n}`).
+    pub department_members: &'static str,
+    /// Label of the sub-department list.
+    pub department_children: &'static str,
+    /// Section: moving.
+    pub department_move: &'static str,
+    /// Explanation of a move.
+    pub department_move_explain: &'static str,
+    /// Field: the new parent.
+    pub department_move_to: &'static str,
+    /// Parent choice for a 局: the top.
+    pub department_top_level: &'static str,
+    /// Button.
+    pub department_move_save: &'static str,
+    /// Section: abolishing.
+    pub department_abolish: &'static str,
+    /// Explanation of an abolition.
+    pub department_abolish_explain: &'static str,
+    /// Field: where the staff go.
+    pub department_abolish_move_to: &'static str,
+    /// Choice: move nobody.
+    pub department_abolish_none: &'static str,
+    /// Button.
+    pub department_abolish_save: &'static str,
+    /// Shown for an abolished department (`{date}`).
+    pub department_abolished_on: &'static str,
+    /// Section: abolished departments.
+    pub department_abolished_list: &'static str,
+    /// Problem: not one level below the parent.
+    pub department_wrong_level: &'static str,
+    /// Problem: under itself.
+    pub department_under_itself: &'static str,
+    /// Problem: abolished parent.
+    pub department_parent_abolished: &'static str,
+    /// Problem: sub-departments left.
+    pub department_has_children: &'static str,
+    /// Problem: staff left (`{n}`).
+    pub department_has_staff: &'static str,
+    /// Problem: where the staff should go.
+    pub department_bad_target: &'static str,
+    /// Problem: already abolished.
+    pub department_is_abolished: &'static str,
 }
 
 /// Japanese.
@@ -147,6 +193,29 @@ pub static JA: AdminTexts = AdminTexts {
     department_too_deep: "係の下には組織を作れません。",
     department_code_taken: "組織コード「{code}」は既に使われています。",
     department_fields: "組織コード（20文字以内）、組織名（50文字以内）、表示順（数字）を入力してください。",
+    department_manage: "移動・廃止",
+    department_page: "組織の移動・廃止",
+    department_members: "現在の所属職員（兼務を含む）: {n}人",
+    department_children: "下位組織",
+    department_move: "上位組織を変える（移動）",
+    department_move_explain: "下位組織と職員ごと移動します。機能管理者の管理範囲は移動後の組織図に従います。移動先は1段上の組織（局の下に部、部の下に課、課の下に係）です。",
+    department_move_to: "移動先の上位組織",
+    department_top_level: "（最上位）",
+    department_move_save: "移動する",
+    department_abolish: "組織を廃止する",
+    department_abolish_explain: "廃止した組織は過去の記録に残りますが、新しい予定・予約・人事データ・機能管理者の指定では選べなくなります。所属職員と兼務は選んだ組織へ同時に移ります。下位組織がある場合は先に移動または廃止してください。",
+    department_abolish_move_to: "所属職員・兼務の移動先",
+    department_abolish_none: "（移動しない：所属職員がいない場合のみ）",
+    department_abolish_save: "廃止する",
+    department_abolished_on: "この組織は {date} に廃止されました。",
+    department_abolished_list: "廃止された組織",
+    department_wrong_level: "組織は1段上の組織の下にのみ置けます（局は最上位、局の下に部、部の下に課、課の下に係）。",
+    department_under_itself: "組織を自分自身やその下位組織の下には移せません。",
+    department_parent_abolished: "廃止された組織の下には移せません。",
+    department_has_children: "下位組織があるため廃止できません。先に下位組織を移動または廃止してください。",
+    department_has_staff: "現在の所属職員・兼務が {n} 件あります。移動先を選んでから廃止してください。",
+    department_bad_target: "職員の移動先には、廃止する組織以外の現在の組織を選んでください。",
+    department_is_abolished: "この組織は廃止されています。",
 };
 
 /// English.
@@ -197,6 +266,29 @@ pub static EN: AdminTexts = AdminTexts {
     department_too_deep: "Nothing can go below a 係.",
     department_code_taken: "Code {code} is already taken.",
     department_fields: "Enter a code (up to 20 characters), a name (up to 50) and a display order (a number).",
+    department_manage: "Move or abolish",
+    department_page: "Move or abolish a department",
+    department_members: "Current members (concurrent posts included): {n}",
+    department_children: "Departments under it",
+    department_move: "Move under another parent",
+    department_move_explain: "The department moves with everything under it and its staff. Function administrators' scopes follow the new tree. A department goes one level below its parent (部 under 局, 課 under 部, 係 under 課).",
+    department_move_to: "New parent",
+    department_top_level: "(top level)",
+    department_move_save: "Move",
+    department_abolish: "Abolish",
+    department_abolish_explain: "An abolished department stays in past records but can no longer be chosen for anything new. Its staff and concurrent posts move to the department chosen here in the same step. Move or abolish the departments under it first.",
+    department_abolish_move_to: "Move its staff to",
+    department_abolish_none: "(nobody: only when it has no staff)",
+    department_abolish_save: "Abolish",
+    department_abolished_on: "This department was abolished on {date}.",
+    department_abolished_list: "Abolished departments",
+    department_wrong_level: "A department goes one level below its parent (局 at the top, 部 under 局, 課 under 部, 係 under 課).",
+    department_under_itself: "A department cannot go under itself or a department under it.",
+    department_parent_abolished: "Nothing can go under an abolished department.",
+    department_has_children: "It still has departments under it: move or abolish them first.",
+    department_has_staff: "It still has {n} current staff or concurrent posts: choose where they move.",
+    department_bad_target: "Move the staff to a current department other than this one.",
+    department_is_abolished: "This department is abolished.",
 };
 
 impl AdminTexts {

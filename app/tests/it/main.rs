@@ -13,6 +13,7 @@ mod facility_http;
 mod facility_store;
 mod http;
 mod org_admin_http;
+mod org_departments;
 mod org_import;
 mod org_store;
 mod schedule_http;

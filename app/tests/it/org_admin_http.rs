@@ -420,3 +420,138 @@ async fn departments_are_added_one_level_down_and_renamed_or_reordered() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn departments_are_moved_and_abolished_from_their_page() {
+    let app = TestApp::new().await;
+    let find = |name: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            org::departments(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|d| d.name == name)
+                .unwrap()
+        }
+    };
+    let soumu_ka = find("総務課").await;
+    let zaimu_bu = find("財務部").await;
+    let zaisei = find("財政局").await;
+    let page = format!("/admin/org/departments/{}", soumu_ka.id);
+    let (status, body) = app.get("admin", &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("総務課") && body.contains("csrf-token-123"),
+        "{body}"
+    );
+    // Only a 部 is offered as the new parent of a 課.
+    let move_form = body
+        .split("/move\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</form>").next())
+        .unwrap();
+    assert!(
+        move_form.contains(&format!("value=\"{}\"", zaimu_bu.id)),
+        "{move_form}"
+    );
+    assert!(
+        !move_form.contains(&format!("value=\"{}\"", zaisei.id)),
+        "{move_form}"
+    );
+    assert_eq!(app.get("yamada", &page).await.0, StatusCode::FORBIDDEN);
+
+    let csrf = ("csrf", "csrf-token-123");
+    let move_to = |parent: String| {
+        let page = format!("{page}/move");
+        let app = &app;
+        async move { app.post("admin", &page, &[csrf, ("parent", &parent)]).await }
+    };
+    let (status, body) = move_to(zaisei.id.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("1段上の組織の下にのみ置けます"), "{body}");
+    let (status, _) = app
+        .post(
+            "yamada",
+            &format!("{page}/move"),
+            &[csrf, ("parent", &zaimu_bu.id.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .post(
+            "admin",
+            &format!("{page}/move"),
+            &[("parent", &zaimu_bu.id.to_string())],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a form without its CSRF token"
+    );
+    assert_eq!(
+        org::find_department(&app.db.pool, soumu_ka.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .parent_id,
+        soumu_ka.parent_id,
+        "a refused move changed the tree"
+    );
+    let (status, _) = move_to(zaimu_bu.id.to_string()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        org::department_path(&app.db.pool, soumu_ka.id)
+            .await
+            .unwrap(),
+        ["財政局", "財務部", "総務課"]
+    );
+
+    // 広報係 has staff: abolishing it asks where they go, then moves them with it.
+    let kouhou = find("広報係").await;
+    let kouchou = find("広聴係").await;
+    let members = org::department_members(&app.db.pool, kouhou.id)
+        .await
+        .unwrap();
+    let abolish = format!("/admin/org/departments/{}/abolish", kouhou.id);
+    let (status, body) = app.post("admin", &abolish, &[csrf, ("move_to", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("移動先を選んでから廃止してください"),
+        "{body}"
+    );
+    let target = kouchou.id.to_string();
+    let (status, _) = app
+        .post("admin", &abolish, &[csrf, ("move_to", &target)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for person in &members {
+        let now = org::find_staff(&app.db.pool, person.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(now.department_id, kouchou.id, "{}", person.login);
+    }
+    // Listed as abolished on the overview, and no longer offered by pickers.
+    let (_, overview) = app.get("admin", "/admin/org").await;
+    assert!(overview.contains("廃止された組織"), "{overview}");
+    let (status, grid) = app.get("yamada", "/schedule/group").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        grid.contains(&format!("value=\"{}\"", kouchou.id)),
+        "{grid}"
+    );
+    assert!(
+        !grid.contains(&format!("value=\"{}\"", kouhou.id)),
+        "the department grid still offers an abolished department"
+    );
+    let (status, body) = app
+        .get("admin", &format!("/admin/org/departments/{}", kouhou.id))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("廃止されました") && !body.contains("/abolish"),
+        "{body}"
+    );
+}

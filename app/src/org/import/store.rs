@@ -15,7 +15,7 @@ use crate::org::store::set_posts;
 pub struct Current {
     /// Every member of staff, retired ones included.
     pub staff: Vec<Stored>,
-    /// Department ids by code.
+    /// Current department ids by code: abolished departments take no one new.
     pub departments: HashMap<String, DepartmentId>,
     /// Employee numbers by login.
     pub logins: HashMap<String, String>,
@@ -23,10 +23,14 @@ pub struct Current {
 
 /// Reads the organisation for a comparison.
 pub async fn current(pool: &AnyPool) -> Result<Current, sqlx::Error> {
-    let departments: Vec<(i64, String)> = sqlx::query_as("SELECT id, code FROM departments")
-        .fetch_all(pool)
-        .await?;
-    let codes: HashMap<i64, String> = departments.iter().cloned().collect();
+    let departments: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, code, abolished_at FROM departments")
+            .fetch_all(pool)
+            .await?;
+    let codes: HashMap<i64, String> = departments
+        .iter()
+        .map(|(id, code, _)| (*id, code.clone()))
+        .collect();
     // id, employee_no, login, name, kana, department_id, position, mail, retired
     type Row = (
         i64,
@@ -77,7 +81,8 @@ pub async fn current(pool: &AnyPool) -> Result<Current, sqlx::Error> {
         staff,
         departments: departments
             .into_iter()
-            .map(|(id, code)| (code, DepartmentId(id)))
+            .filter(|(_, _, abolished)| abolished.is_none())
+            .map(|(id, code, _)| (code, DepartmentId(id)))
             .collect(),
         logins,
     })

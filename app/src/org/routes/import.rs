@@ -38,6 +38,7 @@ pub(super) struct AdminPage {
     at: &'static AdminTexts,
     tree: Vec<String>,
     departments: Vec<(i64, String, String, i32)>,
+    abolished: Vec<(i64, String)>,
     recent: Vec<String>,
     notice: Option<String>,
     pub(super) errors: Vec<String>,
@@ -79,6 +80,11 @@ pub(super) async fn admin_page(
             .iter()
             .zip(indented_names(&departments))
             .map(|(d, label)| (d.id.0, label, d.name.clone(), d.display_order))
+            .collect(),
+        abolished: org::store::abolished_departments(&state.pool)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.0, format!("{}（{}）", d.name, d.code)))
             .collect(),
         recent,
         notice: None,

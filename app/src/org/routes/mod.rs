@@ -37,7 +37,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/function-admins/revoke", post(admins::revoke))
         .route("/admin/org/departments", post(departments::add))
-        .route("/admin/org/departments/{id}", post(departments::update))
+        .route(
+            "/admin/org/departments/{id}",
+            get(departments::show).post(departments::update),
+        )
+        .route(
+            "/admin/org/departments/{id}/move",
+            post(departments::relocate),
+        )
+        .route(
+            "/admin/org/departments/{id}/abolish",
+            post(departments::abolish),
+        )
 }
 
 /// Refuses anyone but a system administrator.
