@@ -379,6 +379,24 @@ where
     Ok(rows.into_iter().map(Reservation::from).collect())
 }
 
+/// Hands the live reservation `id` to the schedule event `event_id`, its slot and approval
+/// kept: one occurrence of a series became an event of its own. Returns whether there was a
+/// live reservation to hand over.
+pub async fn relink(
+    conn: &mut AnyConnection,
+    id: ReservationId,
+    event_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE facility_reservations SET event_id = $1 WHERE id = $2 AND status IN {LIVE}"
+    ))
+    .bind(event_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// When each of `facilities` is taken (by a live reservation) within `range`, by facility and
 /// start: what a free-slot search must avoid.
 pub async fn busy(
