@@ -54,7 +54,9 @@ gpg --batch --export "$key" > "$root/yakuba-archive-keyring.gpg"
         -o APT::FTPArchive::Release::Codename=bookworm \
         -o APT::FTPArchive::Release::Architectures=amd64 \
         -o APT::FTPArchive::Release::Components=main \
-        release . > Release
+        release . > "$root/Release.tmp"
+    # Written beside, not into, the directory it describes: it would list itself.
+    mv "$root/Release.tmp" Release
     # apt-ftparchive writes today's date; the commit's keeps the bundle reproducible.
     sed -i "s/^Date: .*/Date: $(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")/" Release
     sign --clearsign -o InRelease Release
