@@ -614,3 +614,45 @@ fn last_line(path: &Path) -> Result<Vec<u8>, AuditError> {
 pub fn last_line_hash(path: &Path) -> Result<String, AuditError> {
     Ok(line_hash(&last_line(path)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_nothing_partial_and_the_same_lines_are_written_on_retry() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SealKey::load_or_create(&dir.path().join("audit.key"), true).unwrap();
+        let settings = StreamSettings {
+            stream: "gateway".into(),
+            dir: dir.path().join("audit"),
+            segment_max_bytes: 1 << 20,
+            rotate_daily: false,
+            retention: Duration::from_secs(86_400),
+            fsync: Fsync::Batch,
+            config_version: None,
+        };
+        let mut stream = Stream::open(settings, key).unwrap();
+        let path = stream.segment_path().to_path_buf();
+        let before = std::fs::read(&path).unwrap();
+        // A disk that refuses writes: the same file opened read-only.
+        let writable = std::mem::replace(&mut stream.open.file, File::open(&path).unwrap());
+        stream.push(Record::new(
+            Action::Login,
+            Decision::Success,
+            "authenticated",
+        ));
+        assert!(stream.flush(true, None).is_err());
+        assert!(stream.has_pending());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        // The disk is back: the waiting line is written as it was chained.
+        stream.open.file = writable;
+        stream.flush(true, None).unwrap();
+        stream.close(None).unwrap();
+        let mut keys = crate::audit::seal::SealVerifier::default();
+        keys.add_file(&dir.path().join("audit.pub")).unwrap();
+        let report = crate::audit::verify::verify_dir(&dir.path().join("audit"), &keys).unwrap();
+        assert!(report.is_intact(), "{:#?}", report.problems);
+        assert_eq!(report.records, 3);
+    }
+}
