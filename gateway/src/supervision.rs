@@ -148,6 +148,13 @@ pub fn reload(config: &Path, main_pid: u32, upgrade_socket: &Path) -> anyhow::Re
             }
         }
     }
+    // The environment of a process holding a capability is closed to this one; the
+    // credentials are also found by the unit's name, from this process's cgroup.
+    if std::env::var_os("CREDENTIALS_DIRECTORY").is_none()
+        && let Some(dir) = unit_credentials()
+    {
+        command.env("CREDENTIALS_DIRECTORY", dir);
+    }
     let mut child = command
         .arg("run")
         .arg("--upgrade")
@@ -190,6 +197,18 @@ pub fn reload(config: &Path, main_pid: u32, upgrade_socket: &Path) -> anyhow::Re
     }
     println!("gateway {} took over from {main_pid}", child.id());
     Ok(())
+}
+
+/// `/run/credentials/UNIT`, where systemd keeps the credentials of the unit whose cgroup
+/// this process is in, when it exists.
+fn unit_credentials() -> Option<std::path::PathBuf> {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    cgroups
+        .lines()
+        .flat_map(|line| line.split('/'))
+        .filter(|part| part.ends_with(".service"))
+        .map(|unit| Path::new("/run/credentials").join(unit))
+        .find(|dir| dir.is_dir())
 }
 
 #[cfg(test)]
