@@ -382,8 +382,6 @@ pub enum Problem {
     TooManyFacilities,
     /// A facility id that is not a number or not a facility.
     BadFacility,
-    /// Facilities on a recurring series, which books rooms per event only.
-    FacilitiesOnSeries,
 }
 
 fn parse_ids(values: &[String]) -> Option<Vec<i64>> {

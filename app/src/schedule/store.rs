@@ -1,7 +1,7 @@
 //! SQL for the schedule: saving events and series (with their participants, in one
-//! transaction), exceptions to series, the agenda of a set of people over a window (the one
-//! query every view and the free-slot search use), delegates and feed tokens. Portable SQL
-//! for SQLite and PostgreSQL through `sqlx::Any`.
+//! transaction), exceptions to series, the facilities series hold, the agenda of a set of
+//! people over a window (the one query every view and the free-slot search use), delegates and
+//! feed tokens. Portable SQL for SQLite and PostgreSQL through `sqlx::Any`.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use super::model::{
     Certainty, Detached, Event, EventId, JST, MAX_EVENT_SPAN, TimeRange, Visibility, local,
 };
 use super::recurrence::{RecurrenceEnd, Rule};
+use crate::facility::model::FacilityId;
 use crate::org::model::StaffId;
 use crate::org::store::placeholders;
 
@@ -31,9 +32,9 @@ pub enum SaveError {
     /// The series has no occurrence at the given start.
     #[error("event {0} has no occurrence at that time")]
     NoSuchOccurrence(EventId),
-    /// A linked facility could not be reserved; the message names the conflicting booking.
+    /// A linked facility could not be reserved: the bookings in the way or the rules broken.
     #[error("facility not reserved: {0}")]
-    Facility(String),
+    Rooms(super::rooms::RoomRefusal),
     /// The database failed.
     #[error("database error while saving an event: {0}")]
     Database(#[from] sqlx::Error),
@@ -329,6 +330,7 @@ pub async fn delete_event_in(conn: &mut AnyConnection, id: EventId) -> Result<()
         for sql in [
             "DELETE FROM schedule_participants WHERE event_id = $1",
             "DELETE FROM schedule_exdates WHERE event_id = $1",
+            "DELETE FROM schedule_series_facilities WHERE event_id = $1",
             "DELETE FROM schedule_events WHERE id = $1",
         ] {
             sqlx::query(sql).bind(event).execute(&mut *conn).await?;
@@ -533,16 +535,139 @@ pub async fn event(pool: &AnyPool, id: EventId) -> Result<Option<Event>, sqlx::E
 
 /// The removed occurrences of series `id`, by original start.
 pub async fn exdates(pool: &AnyPool, id: EventId) -> Result<Vec<OffsetDateTime>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    exdates_in(&mut conn, id).await
+}
+
+/// [`exdates`] in the caller's transaction.
+pub async fn exdates_in(
+    conn: &mut AnyConnection,
+    id: EventId,
+) -> Result<Vec<OffsetDateTime>, sqlx::Error> {
     let starts: Vec<i64> = sqlx::query_scalar(
         "SELECT original_start FROM schedule_exdates WHERE event_id = $1 ORDER BY original_start",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(starts
         .into_iter()
         .filter_map(|s| OffsetDateTime::from_unix_timestamp(s).ok())
         .collect())
+}
+
+/// A facility a recurring series holds, and how far its occurrences have been booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesFacility {
+    /// The series.
+    pub event: EventId,
+    /// The facility.
+    pub facility: FacilityId,
+    /// Whose booking rights the occurrences are booked with.
+    pub booked_by: StaffId,
+    /// Occurrences starting before this (Unix seconds) have been booked or tried.
+    pub booked_through: i64,
+}
+
+const SERIES_FACILITY_COLUMNS: &str = "event_id, facility_id, booked_by, booked_through";
+
+fn series_facility(
+    (event, facility, booked_by, booked_through): (i64, i64, i64, i64),
+) -> SeriesFacility {
+    SeriesFacility {
+        event: EventId(event),
+        facility: FacilityId(facility),
+        booked_by: StaffId(booked_by),
+        booked_through,
+    }
+}
+
+/// The facilities series `event` holds, by facility id.
+pub async fn series_facilities(
+    conn: &mut AnyConnection,
+    event: EventId,
+) -> Result<Vec<SeriesFacility>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SERIES_FACILITY_COLUMNS} FROM schedule_series_facilities \
+         WHERE event_id = $1 ORDER BY facility_id"
+    );
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&sql)
+        .bind(event)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(series_facility).collect())
+}
+
+/// Every facility held by a series that has occurrences after `now`: what the rolling booking
+/// looks at.
+pub async fn rolling_series_facilities(
+    pool: &AnyPool,
+    now: OffsetDateTime,
+) -> Result<Vec<SeriesFacility>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT l.event_id, l.facility_id, l.booked_by, l.booked_through \
+         FROM schedule_series_facilities l JOIN schedule_events e ON e.id = l.event_id \
+         WHERE e.series_end > $1 ORDER BY l.event_id, l.facility_id",
+    )
+    .bind(now.unix_timestamp())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(series_facility).collect())
+}
+
+/// Records that series `link.event` holds `link.facility`, booked as far as
+/// `link.booked_through`, replacing what was recorded for that pair.
+pub async fn link_series_facility(
+    conn: &mut AnyConnection,
+    link: &SeriesFacility,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO schedule_series_facilities (event_id, facility_id, booked_by, booked_through) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (event_id, facility_id) \
+         DO UPDATE SET booked_by = excluded.booked_by, booked_through = excluded.booked_through",
+    )
+    .bind(link.event)
+    .bind(link.facility)
+    .bind(link.booked_by)
+    .bind(link.booked_through)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Series `event` no longer holds `facility`.
+pub async fn unlink_series_facility(
+    conn: &mut AnyConnection,
+    event: EventId,
+    facility: FacilityId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM schedule_series_facilities WHERE event_id = $1 AND facility_id = $2")
+        .bind(event)
+        .bind(facility)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves the booking of `link` on to `to`, if nobody moved it since `link` was read; returns
+/// whether this caller did. The first of several app nodes to roll a series claims it so.
+pub async fn advance_series_facility(
+    conn: &mut AnyConnection,
+    link: &SeriesFacility,
+    to: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE schedule_series_facilities SET booked_through = $1 \
+         WHERE event_id = $2 AND facility_id = $3 AND booked_through = $4",
+    )
+    .bind(to)
+    .bind(link.event)
+    .bind(link.facility)
+    .bind(link.booked_through)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// What a set of people have on over a window: every event or series with an occurrence

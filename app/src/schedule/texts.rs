@@ -121,6 +121,18 @@ pub struct ScheduleTexts {
     pub unknown_person: &'static str,
     /// Field label.
     pub field_facilities: &'static str,
+    /// Refusal of a series whose occurrences clash (`{n}`).
+    pub rooms_taken: &'static str,
+    /// One clashing occurrence (`{when}`, `{facility}`, `{booker}`, `{title}`, `{status}`, `{booked}`).
+    pub rooms_taken_line: &'static str,
+    /// More clashes than listed (`{n}`).
+    pub rooms_more: &'static str,
+    /// A facility of an occurrence beyond the booking window (`{date}`).
+    pub room_later: &'static str,
+    /// A facility of an occurrence that is not booked.
+    pub room_not_booked: &'static str,
+    /// Hint under the facility picker.
+    pub rooms_hint: &'static str,
     /// Button: show a category's facilities to pick from.
     pub pick_category: &'static str,
     /// Save button.
@@ -258,6 +270,12 @@ pub static JA: ScheduleTexts = ScheduleTexts {
     add_button: "追加",
     unknown_person: "「{who}」という在職中の職員は見つかりません。",
     field_facilities: "設備",
+    rooms_taken: "繰り返しの予定のうち {n} 回は、設備が他の予約と重なるため保存できませんでした（何も保存していません）。重なる回と予約:",
+    rooms_taken_line: "{when} の回: 「{facility}」に {booker} さんの予約「{title}」{status}（{booked}）があります。",
+    rooms_more: "ほか {n} 回も重なっています。",
+    room_later: "予約可能期間外（{date} に自動で予約します）",
+    room_not_booked: "予約されていません（他の予約と重なったか、取り消されました）",
+    rooms_hint: "繰り返しの予定では、各設備の予約可能期間内の回をまとめて予約し、それより先の回は期間に入った日に自動で予約します。",
     pick_category: "分類の設備を表示",
     save: "登録する",
     cancel: "戻る",
@@ -365,6 +383,12 @@ pub static EN: ScheduleTexts = ScheduleTexts {
     add_button: "Add",
     unknown_person: "No current member of staff is called {who}.",
     field_facilities: "Facilities",
+    rooms_taken: "{n} occurrences of the series clash with other bookings, so nothing was saved. The clashes:",
+    rooms_taken_line: "{when}: {facility} is booked by {booker} for \"{title}\"{status} ({booked}).",
+    rooms_more: "…and {n} more.",
+    room_later: "Beyond the booking window (booked automatically on {date})",
+    room_not_booked: "Not booked (taken by another booking, or cancelled)",
+    rooms_hint: "For a repeating event, every occurrence within each facility's booking window is booked now, and later ones automatically as the window reaches them.",
     pick_category: "Show facilities",
     save: "Save",
     cancel: "Back",
@@ -498,10 +522,6 @@ pub fn problem_message(problem: Problem, lang: Lang) -> &'static str {
             Problem::BadFacility => (
                 "選べない設備が含まれています。",
                 "A facility cannot be chosen.",
-            ),
-            Problem::FacilitiesOnSeries => (
-                "繰り返し予定には設備を付けられません。設備は各回の予定（この予定のみの変更）で予約してください。",
-                "A repeating series cannot hold facilities; book them on single occurrences.",
             ),
         };
         match lang {

@@ -17,6 +17,7 @@ mod org_departments;
 mod org_import;
 mod org_store;
 mod schedule_http;
+mod schedule_rooms;
 mod schedule_store;
 mod support;
 mod tidy;

@@ -1,141 +1,66 @@
-//! The bridge to facility reservation: booking an event's facilities inside the event's own
-//! transaction (so a taken room refuses the whole event), keeping them in step when the event
-//! changes, and cancelling them with it. The facility module decides whether a booking is
-//! allowed; this only turns its refusal into a message for the event form.
+//! The words for a refused booking of an event's facilities, as the event form shows them: the
+//! facility module's own message for a single event, and for a series every occurrence that
+//! clashes with the booking in the way (at most [`LISTED`], then how many more).
 
-use sqlx::AnyConnection;
-
-use crate::facility;
-use crate::facility::model::{BookerRights, FacilityId, NewReservation, Slot};
-use crate::facility::store::ReserveError;
+use crate::facility::model::{Status, conflict_message};
 use crate::facility::texts::FacilityTexts;
 use crate::i18n::Lang;
 use crate::org::model::StaffId;
-use crate::schedule::form::EventDraft;
-use crate::schedule::model::{EventId, TimeRange};
-use crate::schedule::store::SaveError;
+use crate::schedule::form::Problem;
+use crate::schedule::model::JST;
+use crate::schedule::rooms::RoomRefusal;
+use crate::schedule::texts::{ScheduleTexts, problem_message};
 
-/// Why the facilities of an event could not be booked, as the form shows it.
-pub(super) fn refusal(error: ReserveError, viewer: StaffId, lang: Lang) -> SaveError {
+/// Clashing occurrences listed by name at most.
+const LISTED: usize = 10;
+
+/// The form's messages for `refusal`, as `viewer` may read them (private titles hidden).
+pub(super) fn messages(refusal: &RoomRefusal, viewer: StaffId, lang: Lang) -> Vec<String> {
     let texts = FacilityTexts::of(lang);
-    match error {
-        ReserveError::Conflict(existing) => {
-            SaveError::Facility(facility::model::conflict_message(&existing, viewer, texts))
-        }
-        ReserveError::Rules(violations) => SaveError::Facility(
-            violations
-                .into_iter()
-                .map(|v| v.message(texts))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        ReserveError::UnknownFacility | ReserveError::NotLive => SaveError::Facility(
-            crate::schedule::texts::problem_message(
-                crate::schedule::form::Problem::BadFacility,
-                lang,
-            )
-            .to_owned(),
-        ),
-        ReserveError::Database(e) => SaveError::Database(e),
+    let st = ScheduleTexts::of(lang);
+    let mut out = Vec::new();
+    if refusal.unknown_facility {
+        out.push(problem_message(Problem::BadFacility, lang).to_owned());
     }
-}
-
-fn slot(span: &TimeRange) -> Option<Slot> {
-    Slot::new(span.start(), span.end()).ok()
-}
-
-/// Books each facility of `draft` for event `id`, in the caller's transaction.
-pub(super) async fn book(
-    conn: &mut AnyConnection,
-    id: EventId,
-    draft: &EventDraft,
-    rights: &BookerRights,
-    viewer: StaffId,
-    lang: Lang,
-) -> Result<(), SaveError> {
-    let Some(slot) = slot(&draft.span) else {
-        return Ok(());
-    };
-    for facility_id in &draft.facilities {
-        let new = NewReservation {
-            facility_id: FacilityId(*facility_id),
-            slot,
-            title: draft.title.clone(),
-            visibility: visibility(draft),
-            event_id: Some(id.0),
-        };
-        facility::store::reserve(conn, &new, rights)
-            .await
-            .map_err(|e| refusal(e, viewer, lang))?;
-    }
-    Ok(())
-}
-
-fn visibility(draft: &EventDraft) -> facility::model::Visibility {
-    match draft.visibility {
-        crate::schedule::model::Visibility::Private => facility::model::Visibility::Private,
-        crate::schedule::model::Visibility::Public => facility::model::Visibility::Public,
-    }
-}
-
-/// Brings the live reservations of event `id` in line with `draft`, in the caller's
-/// transaction: kept facilities move with the event, dropped ones are cancelled, new ones are
-/// booked. A kept reservation keeps its approval when its time does not change.
-pub(super) async fn sync(
-    conn: &mut AnyConnection,
-    id: EventId,
-    draft: &EventDraft,
-    rights: &BookerRights,
-    viewer: StaffId,
-    lang: Lang,
-) -> Result<(), SaveError> {
-    let existing = facility::store::reservations_for_event(&mut *conn, id.0).await?;
-    let Some(slot) = slot(&draft.span) else {
-        return Ok(());
-    };
-    for reservation in &existing {
-        if draft.facilities.contains(&reservation.facility_id.0) {
-            if reservation.slot != slot {
-                facility::store::move_reservation(conn, reservation.id, slot, rights)
-                    .await
-                    .map_err(|e| refusal(e, viewer, lang))?;
+    out.extend(refusal.rules.iter().map(|rule| rule.message(texts)));
+    match refusal.clashes.as_slice() {
+        [] => {}
+        [only] if !refusal.series => out.push(conflict_message(&only.existing, viewer, texts)),
+        clashes => {
+            out.push(st.rooms_taken.replace("{n}", &clashes.len().to_string()));
+            for clash in clashes.iter().take(LISTED) {
+                let existing = &clash.existing;
+                let start = clash.occurrence.start().to_offset(JST);
+                let when = crate::facility::model::Slot::new(
+                    clash.occurrence.start(),
+                    clash.occurrence.end(),
+                )
+                .map(|slot| slot.short_label(texts))
+                .unwrap_or_else(|_| crate::facility::model::date_label(start.date(), texts));
+                out.push(
+                    st.rooms_taken_line
+                        .replace("{when}", &when)
+                        .replace("{facility}", &existing.facility_name)
+                        .replace("{booker}", &existing.booker_name)
+                        .replace("{title}", &existing.title_for(viewer, false, texts))
+                        .replace(
+                            "{status}",
+                            if existing.status == Status::Pending {
+                                texts.conflict_pending_suffix
+                            } else {
+                                ""
+                            },
+                        )
+                        .replace("{booked}", &existing.slot.label(texts)),
+                );
             }
-        } else {
-            facility::store::cancel(conn, reservation.id).await?;
+            if clashes.len() > LISTED {
+                out.push(
+                    st.rooms_more
+                        .replace("{n}", &(clashes.len() - LISTED).to_string()),
+                );
+            }
         }
     }
-    let added = EventDraft {
-        facilities: draft
-            .facilities
-            .iter()
-            .copied()
-            .filter(|f| !existing.iter().any(|r| r.facility_id.0 == *f))
-            .collect(),
-        ..draft.clone()
-    };
-    book(conn, id, &added, rights, viewer, lang).await
-}
-
-/// The facilities event `id` has live reservations for.
-pub(super) async fn facilities_of(
-    conn: &mut AnyConnection,
-    id: EventId,
-) -> Result<Vec<i64>, sqlx::Error> {
-    Ok(facility::store::reservations_for_event(&mut *conn, id.0)
-        .await?
-        .into_iter()
-        .map(|r| r.facility_id.0)
-        .collect())
-}
-
-/// Cancels the reservations of event `id` and of its changed occurrences.
-pub(super) async fn cancel_all(conn: &mut AnyConnection, id: EventId) -> Result<(), sqlx::Error> {
-    for event in crate::schedule::store::detached_ids(&mut *conn, id)
-        .await?
-        .into_iter()
-        .chain([id])
-    {
-        facility::store::cancel_for_event(conn, event.0).await?;
-    }
-    Ok(())
+    out
 }

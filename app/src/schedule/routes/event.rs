@@ -1,5 +1,6 @@
-//! The event page, and deleting an event (for a series: one occurrence, it and the
-//! following ones, or all), with its facility reservations cancelled in the same transaction.
+//! The event page (with where each of the occurrence's facilities stands), and deleting an
+//! event (for a series: one occurrence, it and the following ones, or all), with its facility
+//! reservations cancelled in the same transaction.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -8,10 +9,8 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 use tracing::info;
 
-use super::bookings;
 use super::{Chrome, Fields, PersonLine, page, viewer};
 use crate::error::AppError;
-use crate::facility;
 use crate::facility::texts::FacilityTexts;
 use crate::i18n::{Lang, Texts};
 use crate::org;
@@ -23,6 +22,8 @@ use crate::schedule::model::{
     Access, Certainty, Event, EventId, JST, SeriesScope, TimeRange, Visibility, local,
 };
 use crate::schedule::recurrence::{Frequency, MonthlyBy, RecurrenceEnd};
+use crate::schedule::rooms::{self, RoomState};
+use crate::schedule::saving;
 use crate::schedule::store::{self, SaveError};
 use crate::schedule::texts::ScheduleTexts;
 use crate::state::AppState;
@@ -49,7 +50,7 @@ struct EventPage {
     participants: Vec<PersonLine>,
     creator: String,
     can_edit: bool,
-    reservations: Vec<(String, &'static str)>,
+    reservations: Vec<(String, String)>,
     series: bool,
     at: i64,
     back: String,
@@ -190,16 +191,23 @@ pub(super) async fn show(
         },
         creator,
         can_edit: access.edit,
-        reservations: facility::store::reservations_for_event(&state.pool, id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                (
-                    r.facility_name.clone(),
-                    r.status.label(FacilityTexts::of(lang.lang)),
-                )
-            })
-            .collect(),
+        reservations: rooms::occurrence_rooms(
+            &state.pool,
+            &event,
+            &span,
+            OffsetDateTime::now_utc(),
+        )
+        .await?
+        .into_iter()
+        .map(|room| {
+            let state = match room.state {
+                RoomState::Booked(status) => status.label(FacilityTexts::of(lang.lang)).to_owned(),
+                RoomState::Later(from) => st.room_later.replace("{date}", &date_text(from)),
+                RoomState::NotBooked => st.room_not_booked.to_owned(),
+            };
+            (room.name, state)
+        })
+        .collect(),
         series: event.rule.is_some(),
         at: span.start_unix(),
         back: format!("/schedule?date={}", date_text(local(span.start()).date())),
@@ -220,35 +228,7 @@ pub(super) async fn delete(
     let span = occurrence(&event, fields.get("at").parse().ok());
     let scope = SeriesScope::parse(fields.get("scope")).unwrap_or(SeriesScope::This);
     let now = OffsetDateTime::now_utc();
-    let deleted = async {
-        let mut tx = facility::store::begin_write(&state.pool).await?;
-        match (event.rule.is_some(), scope) {
-            (true, SeriesScope::This) => {
-                for (copy, original) in
-                    store::detached_from(&mut tx, event.id, span.start()).await?
-                {
-                    if original == span.start() {
-                        bookings::cancel_all(&mut tx, copy).await?;
-                    }
-                }
-                store::delete_occurrence_in(&mut tx, event.id, span.start()).await?;
-            }
-            (true, SeriesScope::Following) => {
-                for copy in store::detached_from(&mut tx, event.id, span.start()).await? {
-                    bookings::cancel_all(&mut tx, copy.0).await?;
-                }
-                store::end_series_before_in(&mut tx, event.id, span.start(), me.staff.id, now)
-                    .await?;
-            }
-            _ => {
-                bookings::cancel_all(&mut tx, event.id).await?;
-                store::delete_event_in(&mut tx, event.id).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok::<_, SaveError>(())
-    }
-    .await;
+    let deleted = saving::delete(&state.pool, &event, &span, scope, me.staff.id, now).await;
     match deleted {
         Ok(()) => {
             info!(user.id = %me.staff.id, event.id = %event.id, scope = scope.as_str(), "deleted event {}", event.id);
@@ -260,6 +240,6 @@ pub(super) async fn delete(
         }
         Err(SaveError::NoSuchEvent(_) | SaveError::NoSuchOccurrence(_)) => Err(AppError::NotFound),
         Err(SaveError::Database(e)) => Err(AppError::Database(e)),
-        Err(SaveError::UnknownParticipant(_) | SaveError::Facility(_)) => Err(AppError::Forbidden),
+        Err(SaveError::UnknownParticipant(_) | SaveError::Rooms(_)) => Err(AppError::Forbidden),
     }
 }

@@ -8,18 +8,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use time::{Duration, OffsetDateTime};
 use tracing::info;
 
-use super::bookings;
 use super::event::{AtQuery, load, occurrence};
 use super::event_page_form::{form_of, form_page, refused, repicked, unprocessable};
 use super::{Fields, page, today};
 use crate::error::AppError;
 use crate::facility;
-use crate::i18n::Lang;
-use crate::org::model::StaffId;
 use crate::routes::{CurrentStaff, PageLang, render};
-use crate::schedule::form::{EventDraft, EventForm, Problem, date_text, parse_date, time_text};
-use crate::schedule::model::{Event, SeriesScope, TimeRange, local};
-use crate::schedule::store::{self, SaveError};
+use crate::schedule::form::{EventForm, date_text, parse_date, time_text};
+use crate::schedule::model::{SeriesScope, local};
+use crate::schedule::{rooms, saving};
 use crate::state::AppState;
 
 pub(super) async fn new(
@@ -93,31 +90,10 @@ pub(super) async fn create(
             return unprocessable(lang, &page_data);
         }
     };
-    if draft.rule.is_some() && !draft.facilities.is_empty() {
-        let page_data = form_page(
-            &state,
-            me,
-            lang.lang,
-            form,
-            vec![Problem::FacilitiesOnSeries],
-            None,
-            action,
-        )
-        .await?;
-        return unprocessable(lang, &page_data);
-    }
     draft.facilities.sort_unstable();
     let now = OffsetDateTime::now_utc();
     let rights = facility::store::booker_rights(&state.pool, me.staff.id).await?;
-    let saved = async {
-        let mut tx = facility::store::begin_write(&state.pool).await?;
-        let id = store::create_event_in(&mut tx, &draft, me.staff.id, now, None).await?;
-        bookings::book(&mut tx, id, &draft, &rights, me.staff.id, lang.lang).await?;
-        tx.commit().await?;
-        Ok::<_, SaveError>(id)
-    }
-    .await;
-    match saved {
+    match saving::create(&state.pool, &draft, &rights, now).await {
         Ok(id) => {
             info!(user.id = %me.staff.id, event.id = %id, facilities = draft.facilities.len(), "created event {id}");
             Ok(Redirect::to(&format!(
@@ -147,14 +123,13 @@ pub(super) async fn edit(
         .is_some()
         .then_some((span.start(), SeriesScope::This));
     let mut form = form_of(&event, &span);
-    if event.rule.is_none() {
-        let mut conn = state.pool.acquire().await?;
-        form.facilities = bookings::facilities_of(&mut conn, event.id)
-            .await?
-            .into_iter()
-            .map(|f| f.to_string())
-            .collect();
-    }
+    let mut conn = state.pool.acquire().await?;
+    form.facilities = rooms::facilities_of(&mut conn, &event)
+        .await?
+        .into_iter()
+        .map(|f| f.to_string())
+        .collect();
+    drop(conn);
     let page_data = form_page(
         &state,
         &me,
@@ -196,41 +171,12 @@ pub(super) async fn update(
             return unprocessable(lang, &page_data);
         }
     };
-    // A series cannot hold rooms: one occurrence changed alone becomes a single event that can.
-    let becomes_series = match (event.rule.is_some(), scope) {
-        (true, SeriesScope::This) => false,
-        (true, _) => true,
-        (false, _) => draft.rule.is_some(),
-    };
-    if becomes_series && !draft.facilities.is_empty() {
-        let page_data = form_page(
-            &state,
-            me,
-            lang.lang,
-            form,
-            vec![Problem::FacilitiesOnSeries],
-            series,
-            action,
-        )
-        .await?;
-        return unprocessable(lang, &page_data);
-    }
     draft.facilities.sort_unstable();
     let now = OffsetDateTime::now_utc();
-    match save_change(
-        &state,
-        &event,
-        &span,
-        scope,
-        &draft,
-        me.staff.id,
-        now,
-        lang.lang,
-    )
-    .await
-    {
+    let rights = facility::store::booker_rights(&state.pool, me.staff.id).await?;
+    match saving::change(&state.pool, &event, &span, scope, &draft, &rights, now).await {
         Ok(target) => {
-            info!(user.id = %me.staff.id, event.id = %target, "changed event {id}");
+            info!(user.id = %me.staff.id, event.id = %target, scope = scope.as_str(), "changed event {id}");
             Ok(Redirect::to(&format!(
                 "/schedule/events/{target}?at={}",
                 draft.span.start_unix()
@@ -239,56 +185,4 @@ pub(super) async fn update(
         }
         Err(error) => refused(&state, lang, me, form, series, action, error).await,
     }
-}
-
-/// Applies a change to `event` (occurrence `span`) as `scope` says, with its facility
-/// reservations, in one transaction; returns the event that now holds the change.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the one caller passes what the request held"
-)]
-async fn save_change(
-    state: &AppState,
-    event: &Event,
-    span: &TimeRange,
-    scope: SeriesScope,
-    draft: &EventDraft,
-    by: StaffId,
-    now: OffsetDateTime,
-    lang: Lang,
-) -> Result<crate::schedule::model::EventId, SaveError> {
-    let rights = facility::store::booker_rights(&state.pool, by).await?;
-    let mut tx = facility::store::begin_write(&state.pool).await?;
-    let target = match (event.rule.is_some(), scope) {
-        (false, _) => {
-            store::update_event_in(&mut tx, event.id, draft, by, now).await?;
-            bookings::sync(&mut tx, event.id, draft, &rights, by, lang).await?;
-            event.id
-        }
-        (true, SeriesScope::This) => {
-            let id = store::detach_occurrence_in(&mut tx, event.id, span.start(), draft, by, now)
-                .await?;
-            bookings::book(&mut tx, id, draft, &rights, by, lang).await?;
-            id
-        }
-        (true, SeriesScope::Following) => {
-            store::end_series_before_in(&mut tx, event.id, span.start(), by, now).await?;
-            store::create_event_in(&mut tx, draft, by, now, None).await?
-        }
-        (true, SeriesScope::All) => {
-            // The form showed one occurrence: move the whole series by as much as that
-            // occurrence moved, keeping its first date.
-            let moved = draft.span.start() - span.start();
-            let first = event.span.start() + moved;
-            let whole = EventDraft {
-                span: TimeRange::new(first, first + draft.span.duration()).unwrap_or(draft.span),
-                ..draft.clone()
-            };
-            store::update_event_in(&mut tx, event.id, &whole, by, now).await?;
-            store::shift_exceptions_in(&mut tx, event.id, moved).await?;
-            event.id
-        }
-    };
-    tx.commit().await?;
-    Ok(target)
 }

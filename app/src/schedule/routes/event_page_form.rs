@@ -235,8 +235,9 @@ pub(super) async fn repicked(
     Ok(page(lang, render(&page_data)?))
 }
 
-/// A save that failed on the user's input (a participant who left, a taken room): the form
-/// again with the reason, nothing saved. Other failures are errors.
+/// A save that failed on the user's input (a participant who left, a taken room, a clashing
+/// occurrence of a series): the form again with the reasons, nothing saved. Other failures are
+/// errors.
 pub(super) async fn refused(
     state: &AppState,
     lang: PageLang,
@@ -246,11 +247,11 @@ pub(super) async fn refused(
     action: String,
     error: SaveError,
 ) -> Result<Response, AppError> {
-    let problem = match error {
+    let problems = match error {
         SaveError::UnknownParticipant(_) => {
-            problem_message(Problem::BadParticipant, lang.lang).to_owned()
+            vec![problem_message(Problem::BadParticipant, lang.lang).to_owned()]
         }
-        SaveError::Facility(message) => message,
+        SaveError::Rooms(refusal) => super::bookings::messages(&refusal, me.staff.id, lang.lang),
         SaveError::NoSuchEvent(_) | SaveError::NoSuchOccurrence(_) => {
             return Err(AppError::NotFound);
         }
@@ -261,7 +262,7 @@ pub(super) async fn refused(
         me,
         lang.lang,
         form,
-        vec![problem],
+        problems,
         series,
         action,
         Picked::default(),
