@@ -149,9 +149,19 @@ pub struct MemoForm {
     pub request: String,
     /// Message.
     pub message: String,
+    /// Text to find the recipient by (name, reading, login or personnel number).
+    pub q: String,
+    /// Set by the search button: find recipients for `q` and show the form again, keeping
+    /// everything typed, instead of leaving the memo.
+    pub find: String,
 }
 
 impl MemoForm {
+    /// Whether the search button sent the form.
+    pub fn is_search(&self) -> bool {
+        !self.find.is_empty()
+    }
+
     /// The memo, or every problem with the form. `recipient_ok` says whether an id names
     /// current staff.
     pub fn parse(

@@ -1,6 +1,7 @@
 //! The memo pages: the inbox and sent list (`/memos`), the form to leave a memo
-//! (`/memos/new`, with the recipient picked from a department's members or passed from the
-//! status board), a memo (`/memos/{id}`, read when its recipient opens it) and marking it done.
+//! (`/memos/new`, with the recipient found by name, reading, login or personnel number,
+//! picked from a department's members or passed from the status board), a memo
+//! (`/memos/{id}`, read when its recipient opens it) and marking it done.
 
 use askama::Template;
 use axum::Router;
@@ -19,6 +20,7 @@ use crate::error::{AppError, busy_notice, is_busy};
 use crate::i18n::Texts;
 use crate::org;
 use crate::org::model::{DepartmentId, Employment, StaffId, indented_names};
+use crate::org::store::StaffQuery;
 use crate::portal::model::{Account, JST};
 use crate::routes::{CsrfForm, CsrfToken, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
@@ -26,6 +28,9 @@ use crate::whereabouts::routes::{Chrome, Frame};
 
 /// Most memos a list shows.
 const LIST_LIMIT: i64 = 200;
+
+/// Most staff a recipient search lists.
+const SEARCH_LIMIT: usize = 30;
 
 /// The memo routes.
 pub fn routes() -> Router<AppState> {
@@ -168,6 +173,7 @@ async fn list(
 struct NewQuery {
     to: String,
     department: String,
+    q: String,
 }
 
 struct Choice {
@@ -194,6 +200,8 @@ struct NewPage {
     requests: Vec<RequestOption>,
     form: MemoForm,
     problems: Vec<String>,
+    /// What the recipient search found, in words; empty without a search.
+    found: String,
 }
 
 async fn new_form(
@@ -219,6 +227,7 @@ async fn new_form(
     let form = MemoForm {
         to: recipient.map(|s| s.id.0.to_string()).unwrap_or_default(),
         request: Request::CallBack.as_str().to_owned(),
+        q: query.q,
         ..MemoForm::default()
     };
     show_new(
@@ -239,21 +248,67 @@ async fn show_new(
     lang: PageLang,
     department: DepartmentId,
     mut form: MemoForm,
-    problems: Vec<String>,
+    mut problems: Vec<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let Frame { t, acct, c } = Frame::new(state, me, lang.lang, "memos").await?;
     let mt = MemoTexts::of(lang.lang);
     form.csrf = c.csrf.clone();
     let all = org::store::departments(&state.pool).await?;
-    let mut members = org::store::department_members(&state.pool, department).await?;
+    // A search offers its hits; otherwise the department's members are offered.
+    let typed = form.q.trim().to_owned();
+    let mut found = String::new();
+    let mut recipients: Vec<Choice> = Vec::new();
+    if typed.is_empty() {
+        for s in org::store::department_members(&state.pool, department).await? {
+            recipients.push(Choice {
+                value: s.id.0,
+                label: format!("{}（{}）", s.name, s.position),
+                selected: false,
+            });
+        }
+    } else if let Some(query) = StaffQuery::parse(&typed) {
+        let (hits, more) = org::store::search_staff(&state.pool, &query, SEARCH_LIMIT).await?;
+        let n = if more { SEARCH_LIMIT } else { hits.len() };
+        let words = match (hits.is_empty(), more) {
+            (true, _) => mt.found_none,
+            (false, true) => mt.found_more,
+            (false, false) => mt.found,
+        };
+        found = words.replace("{q}", &typed).replace("{n}", &n.to_string());
+        if let [only] = hits.as_slice()
+            && form.to.trim().is_empty()
+        {
+            form.to = only.staff.id.0.to_string();
+        }
+        recipients.extend(hits.iter().map(|hit| Choice {
+            value: hit.staff.id.0,
+            label: format!(
+                "{}（{}）{}・{}",
+                hit.staff.name, hit.staff.kana, hit.department, hit.staff.position
+            ),
+            selected: false,
+        }));
+    } else {
+        problems.push(mt.error_query.to_owned());
+    }
     // The chosen recipient stays choosable even when they sit elsewhere.
-    if let Ok(id) = form.to.parse::<i64>()
-        && !members.iter().any(|s| s.id.0 == id)
+    if let Ok(id) = form.to.trim().parse::<i64>()
+        && !recipients.iter().any(|r| r.value == id)
         && let Some(person) = org::store::find_staff(&state.pool, StaffId(id)).await?
         && person.employment == Employment::Active
     {
-        members.insert(0, person);
+        recipients.insert(
+            0,
+            Choice {
+                value: person.id.0,
+                label: format!("{}（{}）", person.name, person.position),
+                selected: false,
+            },
+        );
+    }
+    for choice in &mut recipients {
+        choice.selected = choice.value.to_string() == form.to.trim();
     }
     let page = NewPage {
         mt,
@@ -266,14 +321,7 @@ async fn show_new(
                 selected: d.id == department,
             })
             .collect(),
-        recipients: members
-            .iter()
-            .map(|s| Choice {
-                value: s.id.0,
-                label: format!("{}（{}）", s.name, s.position),
-                selected: s.id.0.to_string() == form.to,
-            })
-            .collect(),
+        recipients,
         requests: Request::ALL
             .into_iter()
             .map(|r| RequestOption {
@@ -284,6 +332,7 @@ async fn show_new(
             .collect(),
         form,
         problems,
+        found,
         t,
         acct,
         c,
@@ -308,6 +357,22 @@ async fn create(
         Err(_) => None,
     };
     let mt = MemoTexts::of(lang.lang);
+    let department = recipient
+        .as_ref()
+        .map_or(me.staff.department_id, |r| r.department_id);
+    if form.is_search() {
+        // Finding the recipient writes nothing: the form comes back with the hits and
+        // everything typed so far.
+        let (problems, status) = if form.q.trim().is_empty() {
+            (
+                vec![mt.error_query.to_owned()],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        } else {
+            (Vec::new(), StatusCode::OK)
+        };
+        return show_new(&state, &me, lang, department, form, problems, status).await;
+    }
     match form.parse(mt, |id| recipient.as_ref().is_some_and(|r| r.id == id)) {
         Ok(memo) => {
             match store::insert(&state.pool, &memo, me.staff.id, OffsetDateTime::now_utc()).await {
@@ -321,7 +386,7 @@ async fn create(
                         &state,
                         &me,
                         lang,
-                        recipient.map_or(me.staff.department_id, |r| r.department_id),
+                        department,
                         form,
                         vec![busy_notice(lang.lang).to_owned()],
                         StatusCode::SERVICE_UNAVAILABLE,
@@ -333,7 +398,6 @@ async fn create(
             }
         }
         Err(problems) => {
-            let department = recipient.map_or(me.staff.department_id, |r| r.department_id);
             show_new(
                 &state,
                 &me,

@@ -57,6 +57,20 @@ pub struct MemoTexts {
     pub pick_department: &'static str,
     /// Button that shows a department's members.
     pub show: &'static str,
+    /// Label of the recipient search.
+    pub find_label: &'static str,
+    /// What the search looks at.
+    pub find_hint: &'static str,
+    /// Search button.
+    pub find: &'static str,
+    /// How many matched (`{q}`, `{n}`).
+    pub found: &'static str,
+    /// More matched than are listed (`{q}`, `{n}`).
+    pub found_more: &'static str,
+    /// Nobody matched (`{q}`).
+    pub found_none: &'static str,
+    /// The search text is blank or too long.
+    pub error_query: &'static str,
     /// Field labels.
     pub field_to: &'static str,
     /// Field.
@@ -143,6 +157,13 @@ pub static JA: MemoTexts = MemoTexts {
     new_title: "電話の伝言を残す",
     pick_department: "宛先の部署",
     show: "表示",
+    find_label: "宛先を探す",
+    find_hint: "氏名・よみ（ひらがな・カタカナ）・ログインID・職員番号の一部で探せます。",
+    find: "検索",
+    found: "「{q}」に一致する職員: {n}人",
+    found_more: "「{q}」に一致する職員が{n}人を超えます。もう少し詳しく入力してください。",
+    found_none: "「{q}」に一致する職員はいません。",
+    error_query: "探す氏名などを50文字以内で入力してください。",
     field_to: "宛先",
     field_caller_name: "相手の氏名",
     field_caller_org: "相手の所属・会社名（任意）",
@@ -196,6 +217,13 @@ pub static EN: MemoTexts = MemoTexts {
     new_title: "Leave a phone memo",
     pick_department: "Recipient's department",
     show: "Show",
+    find_label: "Find the recipient",
+    find_hint: "Part of a name, its reading (hiragana or katakana), a login or a personnel number.",
+    find: "Search",
+    found: "{n} staff match “{q}”.",
+    found_more: "More than {n} staff match “{q}”. Please type a little more.",
+    found_none: "No staff match “{q}”.",
+    error_query: "Type a name or number to search for (at most 50 characters).",
     field_to: "For",
     field_caller_name: "Caller's name",
     field_caller_org: "Caller's organisation (optional)",

@@ -1,7 +1,7 @@
 //! SQL for the organisation, portable between SQLite and PostgreSQL through `sqlx::Any`, in
 //! one module per role: loading a city (`city`), staff and their posts (`staff`), the
-//! department tree (`departments`), and roles and function administrators (`admins`). Callers
-//! use the functions from here, whichever module holds them.
+//! department tree (`departments`), roles and function administrators (`admins`), and staff
+//! search (`search`). Callers use the functions from here, whichever module holds them.
 //!
 //! Each role's SQL sits in a file named `store.rs` (`store/<role>/store.rs`), the one file name
 //! the tidy tests let run SQL.
@@ -12,6 +12,8 @@ mod admins;
 mod city;
 #[path = "store/departments/store.rs"]
 mod departments;
+#[path = "store/search/store.rs"]
+mod search;
 #[path = "store/staff/store.rs"]
 mod staff;
 
@@ -25,6 +27,7 @@ pub use departments::{
     department_path, department_tree, departments, find_department, move_department,
     update_department,
 };
+pub use search::{MAX_QUERY_CHARS, StaffHit, StaffQuery, refresh_search_terms, search_staff};
 pub use staff::{
     department_members, find_staff, find_staff_by_employee_no, find_staff_by_login,
     find_staff_many, members_under, posts_of, set_posts, teams,

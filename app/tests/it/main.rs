@@ -19,6 +19,7 @@ mod org_store;
 mod schedule_http;
 mod schedule_rooms;
 mod schedule_store;
+mod staff_search_store;
 mod support;
 mod tidy;
 mod whereabouts_memo_http;

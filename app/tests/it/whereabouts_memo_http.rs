@@ -289,6 +289,98 @@ async fn a_memo_is_left_counted_read_and_handled_by_its_recipient() {
 }
 
 #[tokio::test]
+async fn the_recipient_is_found_by_search_without_losing_what_was_typed() {
+    let app = TestApp::new().await;
+    let yamada_id = app.staff("yamada").await.id.0.to_string();
+    let chosen = format!(
+        r#"<option value="{yamada_id}" selected>山田 太郎（やまだ たろう）総務部 総務課・主査"#
+    );
+
+    // From a link or the address bar: a plain GET.
+    let found = app
+        .get(
+            "/memos/new?q=%E3%82%84%E3%81%BE%E3%81%A0%E3%81%9F%E3%82%8D%E3%81%86",
+            sato(),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains(&chosen),
+        "one hit is chosen: {}",
+        found.body
+    );
+    assert!(
+        found.body.contains("「やまだたろう」に一致する職員: 1人"),
+        "{}",
+        found.body
+    );
+
+    // From the form: half-width katakana, the memo half written.
+    let typed = [
+        CSRF,
+        ("q", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+        ("find", "1"),
+        ("to", ""),
+        ("caller_name", "田中"),
+        ("callback", "078-322-5111"),
+        ("request", "urgent"),
+        ("message", "至急の件"),
+    ];
+    let found = app.post("/memos", sato(), &typed).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(found.body.contains(&chosen), "{}", found.body);
+    for kept in [
+        r#"value="ﾔﾏﾀﾞ ﾀﾛｳ""#,
+        r#"value="田中""#,
+        r#"value="078-322-5111""#,
+        r#"value="urgent" checked"#,
+        "至急の件</textarea>",
+    ] {
+        assert!(found.body.contains(kept), "{kept}: {}", found.body);
+    }
+    let yamada = app.staff("yamada").await.id;
+    let inbox = |pool| async move {
+        app::memo::store::inbox(pool, yamada, true, 10)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(inbox(&app.db.pool).await, 0, "searching leaves no memo");
+
+    let nobody = app
+        .post(
+            "/memos",
+            sato(),
+            &[CSRF, ("q", "該当者なし"), ("find", "1")],
+        )
+        .await;
+    assert!(
+        nobody
+            .body
+            .contains("「該当者なし」に一致する職員はいません。")
+    );
+    let blank = app
+        .post("/memos", sato(), &[CSRF, ("q", "  "), ("find", "1")])
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        blank
+            .body
+            .contains("探す氏名などを50文字以内で入力してください。")
+    );
+
+    let mut send: Vec<(&str, &str)> = typed
+        .iter()
+        .filter(|(name, _)| *name != "find" && *name != "to")
+        .copied()
+        .collect();
+    send.push(("to", &yamada_id));
+    let left = app.post("/memos", sato(), &send).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.body);
+    assert_eq!(inbox(&app.db.pool).await, 1);
+}
+
+#[tokio::test]
 async fn a_bad_memo_is_shown_again_with_every_problem_and_saves_nothing() {
     let app = TestApp::new().await;
     let bad = app
