@@ -20,8 +20,10 @@ use super::record::{Action, Decision, EventKind, Record, now_ms};
 use super::seal::SealKey;
 use super::stream::{Stream, StreamSettings};
 
-/// How long a caller waits for its record to reach the disk before giving up.
-const DURABLE_WAIT: Duration = Duration::from_secs(3);
+/// How long a caller waits for its record to reach the disk before giving up: longer than a
+/// graceful upgrade's handover (the new process writes only once the old one has sealed, up
+/// to about 6 s), so that a login during a reload waits rather than fails.
+const DURABLE_WAIT: Duration = Duration::from_secs(10);
 /// How often a failing disk is tried again.
 const RETRY_INTERVAL: Duration = Duration::from_millis(500);
 
