@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sso::AssertionVerifier;
 
 use crate::i18n::Lang;
+use crate::schedule::free_slots::{HoursProblem, WorkingHours};
 
 /// The app's settings, validated.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Config {
     pub log_file: Option<PathBuf>,
     /// The app's audit trail and the security team's view of the audit log.
     pub audit: AuditSettings,
+    /// Working hours (and their break) that the schedule's free-slot search looks within.
+    pub working_hours: WorkingHours,
 }
 
 /// `[audit]`: where the app's own audit records go (segments chained and sealed like the
@@ -250,6 +253,18 @@ struct ConfigFile {
     log_file: Option<PathBuf>,
     #[serde(default)]
     audit: AuditFile,
+    #[serde(default)]
+    schedule: ScheduleFile,
+}
+
+/// `[schedule]`: working hours as `HH:MM`, Japan time; the break is both ends or neither.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleFile {
+    work_start: Option<String>,
+    work_end: Option<String>,
+    break_start: Option<String>,
+    break_end: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -379,6 +394,7 @@ impl Config {
             }
         };
         let audit = audit_settings(file.audit, &mut problem);
+        let working_hours = working_hours(&file.schedule, &mut problem);
         if file.assertion.verify_key.as_os_str().is_empty() {
             problem(
                 "assertion.verify_key",
@@ -402,6 +418,7 @@ impl Config {
                     metrics_listen,
                     log_file: file.log_file,
                     audit,
+                    working_hours,
                 })
             }
             _ => Err(ConfigError {
@@ -474,6 +491,72 @@ fn audit_settings(file: AuditFile, problem: &mut impl FnMut(&str, String)) -> Au
         view_dirs: file.view_dirs,
         security_groups,
     }
+}
+
+/// The `[schedule]` working hours validated, reporting problems through `problem`; the default
+/// hours stand in for what is wrong.
+fn working_hours(file: &ScheduleFile, problem: &mut impl FnMut(&str, String)) -> WorkingHours {
+    let defaults = WorkingHours::default();
+    let mut clock = |key: &str, text: Option<&String>| -> Option<Option<time::Time>> {
+        match text {
+            None => Some(None),
+            Some(text) => match parse_clock(text) {
+                Some(at) => Some(Some(at)),
+                None => {
+                    problem(
+                        &format!("schedule.{key}"),
+                        format!("`{text}`: write a time of day as HH:MM, e.g. \"08:30\""),
+                    );
+                    None
+                }
+            },
+        }
+    };
+    let start = clock("work_start", file.work_start.as_ref());
+    let end = clock("work_end", file.work_end.as_ref());
+    let break_start = clock("break_start", file.break_start.as_ref());
+    let break_end = clock("break_end", file.break_end.as_ref());
+    let (Some(start), Some(end), Some(break_start), Some(break_end)) =
+        (start, end, break_start, break_end)
+    else {
+        return defaults;
+    };
+    let pause = match (break_start, break_end) {
+        (Some(from), Some(to)) => Some((from, to)),
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            problem(
+                "schedule.break_start",
+                "give break_start and break_end together, or neither".to_owned(),
+            );
+            return defaults;
+        }
+    };
+    match WorkingHours::new(
+        start.unwrap_or(defaults.start()),
+        end.unwrap_or(defaults.end()),
+        pause,
+    ) {
+        Ok(hours) => hours,
+        Err(e) => {
+            let key = match e {
+                HoursProblem::EndBeforeStart => "schedule.work_end",
+                HoursProblem::BreakEndBeforeStart => "schedule.break_end",
+                HoursProblem::BreakOutside => "schedule.break_start",
+            };
+            problem(key, e.to_string());
+            defaults
+        }
+    }
+}
+
+/// `HH:MM` on a 24-hour clock, two digits each.
+fn parse_clock(text: &str) -> Option<time::Time> {
+    let (hour, minute) = text.split_once(':')?;
+    if hour.len() != 2 || minute.len() != 2 {
+        return None;
+    }
+    time::Time::from_hms(hour.parse().ok()?, minute.parse().ok()?, 0).ok()
 }
 
 /// The dotted key path a TOML error points at, worked out from the error's span: the key on
@@ -716,6 +799,48 @@ mod tests {
         let found = config.check_files();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].key, "assertion.verify_key");
+    }
+
+    #[test]
+    fn working_hours_default_to_0830_1715_and_are_configured_with_a_break() {
+        let config = Config::parse(MINIMAL, "test.toml").unwrap();
+        assert_eq!(config.working_hours, WorkingHours::default());
+        let text = format!(
+            "{MINIMAL}\n[schedule]\nwork_start = \"09:00\"\nwork_end = \"17:45\"\n\
+             break_start = \"12:00\"\nbreak_end = \"13:00\"\n"
+        );
+        let hours = Config::parse(&text, "test.toml").unwrap().working_hours;
+        let at = |h, m| time::Time::from_hms(h, m, 0).unwrap();
+        assert_eq!(
+            (hours.start(), hours.end(), hours.pause()),
+            (at(9, 0), at(17, 45), Some((at(12, 0), at(13, 0))))
+        );
+    }
+
+    #[test]
+    fn bad_working_hours_are_reported_with_their_keys() {
+        let table = [
+            ("work_start = \"8:30\"", "schedule.work_start"),
+            ("work_end = \"17:75\"", "schedule.work_end"),
+            (
+                "work_start = \"18:00\"\nwork_end = \"09:00\"",
+                "schedule.work_end",
+            ),
+            ("break_start = \"12:00\"", "schedule.break_start"),
+            (
+                "break_start = \"13:00\"\nbreak_end = \"12:00\"",
+                "schedule.break_end",
+            ),
+            (
+                "break_start = \"07:00\"\nbreak_end = \"08:00\"",
+                "schedule.break_start",
+            ),
+            ("lunch = \"12:00-13:00\"", "schedule.lunch"),
+        ];
+        for (lines, key) in table {
+            let text = format!("{MINIMAL}\n[schedule]\n{lines}\n");
+            assert_eq!(keys(&text), [key], "{lines}");
+        }
     }
 
     #[test]

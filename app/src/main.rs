@@ -172,6 +172,7 @@ async fn run(config_path: &Path) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     info!(listen = %config.listen, "yakuba-app listening on http://{}", config.listen);
     let mut state = AppState::new(pool.clone(), verifier, config.default_lang);
+    state.working_hours = config.working_hours;
     state.audit = app::audit::AuditTrail::open(&config.audit)
         .context("cannot open the app's audit trail ([audit] dir, signing_key)")?;
     if let Some(listen) = config.metrics_listen {
@@ -220,9 +221,12 @@ async fn reload_on_hangup(config_path: PathBuf, state: AppState) {
                     if let Some(started) = &started
                         && (started.listen != config.listen
                             || started.database != config.database
-                            || started.metrics_listen != config.metrics_listen)
+                            || started.metrics_listen != config.metrics_listen
+                            || started.working_hours != config.working_hours)
                     {
-                        warn!("listen, database and metrics_listen changes apply after a restart");
+                        warn!(
+                            "listen, database, metrics_listen and [schedule] changes apply after a restart"
+                        );
                     }
                 }
                 Err(e) => error!("reload refused, the old key stays: {e}"),

@@ -22,6 +22,9 @@ pub struct AppState {
     /// The app's audit trail and the audit view's settings; in memory until `main` opens
     /// the configured one.
     pub audit: crate::audit::AuditTrail,
+    /// Working hours for the free-slot search (`[schedule]`); 08:30〜17:15 until `main` sets
+    /// the configured ones.
+    pub working_hours: crate::schedule::free_slots::WorkingHours,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             default_lang,
             metrics: Arc::default(),
             audit: crate::audit::AuditTrail::in_memory(crate::config::AuditSettings::default()),
+            working_hours: crate::schedule::free_slots::WorkingHours::default(),
         }
     }
 }

@@ -6,13 +6,28 @@ use time::{Date, Duration, Time, Weekday};
 use super::holidays::holiday_on;
 use super::model::{TimeRange, instant};
 
-/// Working hours of a day, local time.
+/// Working hours of a working day, Japan time, with an optional break (昼休み) that the search
+/// leaves out: from the app's configuration (`[schedule]`), 08:30〜17:15 without a break when
+/// it says nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkingHours {
-    /// When work starts (08:30).
-    pub start: Time,
-    /// When work ends (17:15).
-    pub end: Time,
+    start: Time,
+    end: Time,
+    pause: Option<(Time, Time)>,
+}
+
+/// Why times do not make [`WorkingHours`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HoursProblem {
+    /// The end is not after the start.
+    #[error("the end of work must come after its start")]
+    EndBeforeStart,
+    /// The break's end is not after its start.
+    #[error("the end of the break must come after its start")]
+    BreakEndBeforeStart,
+    /// The break does not lie within the working hours.
+    #[error("the break must lie within the working hours")]
+    BreakOutside,
 }
 
 impl Default for WorkingHours {
@@ -20,7 +35,45 @@ impl Default for WorkingHours {
         WorkingHours {
             start: time::macros::time!(8:30),
             end: time::macros::time!(17:15),
+            pause: None,
         }
+    }
+}
+
+impl WorkingHours {
+    /// Work from `start` to `end` with the break `pause` (start, end), if any, inside it.
+    pub fn new(
+        start: Time,
+        end: Time,
+        pause: Option<(Time, Time)>,
+    ) -> Result<WorkingHours, HoursProblem> {
+        if end <= start {
+            return Err(HoursProblem::EndBeforeStart);
+        }
+        if let Some((from, to)) = pause {
+            if to <= from {
+                return Err(HoursProblem::BreakEndBeforeStart);
+            }
+            if from < start || to > end {
+                return Err(HoursProblem::BreakOutside);
+            }
+        }
+        Ok(WorkingHours { start, end, pause })
+    }
+
+    /// When work starts.
+    pub fn start(&self) -> Time {
+        self.start
+    }
+
+    /// When work ends.
+    pub fn end(&self) -> Time {
+        self.end
+    }
+
+    /// The break, if any: its start and end.
+    pub fn pause(&self) -> Option<(Time, Time)> {
+        self.pause
     }
 }
 
@@ -30,8 +83,9 @@ pub const MAX_SEARCH_DAYS: i64 = 31;
 pub const MAX_RESULTS: usize = 30;
 
 /// The free stretches at least `duration` long, within `hours` on `first..=last` (weekdays
-/// that are not public holidays), when nothing in `busy` happens. Each result is a whole free
-/// stretch; the page offers its start. At most [`MAX_RESULTS`], earliest first.
+/// that are not public holidays), outside the break, when nothing in `busy` happens. Each
+/// result is a whole free stretch; the page offers its start. At most [`MAX_RESULTS`],
+/// earliest first.
 pub fn free_slots(
     busy: &[TimeRange],
     first: Date,
@@ -49,8 +103,18 @@ pub fn free_slots(
         if working
             && let Some(day) = TimeRange::new(instant(date, hours.start), instant(date, hours.end))
         {
+            let pause = hours
+                .pause
+                .and_then(|(from, to)| TimeRange::new(instant(date, from), instant(date, to)));
+            let mut taken: Vec<TimeRange> = busy
+                .iter()
+                .filter(|b| b.overlaps(&day))
+                .copied()
+                .chain(pause)
+                .collect();
+            taken.sort_by_key(|b| b.start());
             let mut cursor = day.start();
-            for b in busy.iter().filter(|b| b.overlaps(&day)) {
+            for b in &taken {
                 if b.start() > cursor
                     && b.start() - cursor >= duration
                     && let Some(gap) = TimeRange::new(cursor, b.start())
@@ -173,5 +237,65 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn configured_hours_and_the_break_bound_the_search() {
+        let hours = WorkingHours::new(
+            time::macros::time!(9:00),
+            time::macros::time!(17:45),
+            Some((time::macros::time!(12:00), time::macros::time!(13:00))),
+        )
+        .unwrap();
+        let busy = [span(
+            datetime!(2025-12-09 15:00 +9),
+            datetime!(2025-12-09 16:00 +9),
+        )];
+        assert_eq!(
+            free_slots(
+                &busy,
+                date!(2025 - 12 - 09),
+                date!(2025 - 12 - 09),
+                hours,
+                Duration::minutes(30)
+            ),
+            [
+                span(
+                    datetime!(2025-12-09 09:00 +9),
+                    datetime!(2025-12-09 12:00 +9)
+                ),
+                span(
+                    datetime!(2025-12-09 13:00 +9),
+                    datetime!(2025-12-09 15:00 +9)
+                ),
+                span(
+                    datetime!(2025-12-09 16:00 +9),
+                    datetime!(2025-12-09 17:45 +9)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn working_hours_must_be_in_order_with_the_break_inside() {
+        use time::macros::time;
+        assert_eq!(
+            WorkingHours::new(time!(17:00), time!(9:00), None),
+            Err(HoursProblem::EndBeforeStart)
+        );
+        assert_eq!(
+            WorkingHours::new(
+                time!(9:00),
+                time!(17:00),
+                Some((time!(13:00), time!(12:00)))
+            ),
+            Err(HoursProblem::BreakEndBeforeStart)
+        );
+        assert_eq!(
+            WorkingHours::new(time!(9:00), time!(17:00), Some((time!(8:00), time!(9:30)))),
+            Err(HoursProblem::BreakOutside)
+        );
+        assert_eq!(WorkingHours::default().start(), time!(8:30));
+        assert_eq!(WorkingHours::default().end(), time!(17:15));
     }
 }

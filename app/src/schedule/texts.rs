@@ -175,6 +175,8 @@ pub struct ScheduleTexts {
     pub free_none: &'static str,
     /// Free-slot search: working hours (`{from}`, `{to}`).
     pub free_hours: &'static str,
+    /// The search's hours with a break (`{from}`, `{to}`, `{break_from}`, `{break_to}`).
+    pub free_hours_break: &'static str,
     /// Free-slot search: results heading.
     pub free_results: &'static str,
     /// Free-slot search: book link on a result.
@@ -297,6 +299,7 @@ pub static JA: ScheduleTexts = ScheduleTexts {
     free_search: "検索",
     free_none: "条件に合う空き時間はありません。期間を広げるか所要時間を短くしてください。",
     free_hours: "勤務時間 {from}〜{to}、土日祝日を除く",
+    free_hours_break: "勤務時間 {from}〜{to}（休憩 {break_from}〜{break_to} を除く）、土日祝日を除く",
     free_results: "空いている時間",
     free_book: "この時間で登録",
     free_bad_range: "期間は開始日から終了日まで31日以内で指定してください。",
@@ -410,6 +413,7 @@ pub static EN: ScheduleTexts = ScheduleTexts {
     free_search: "Search",
     free_none: "No free time matches. Widen the period or shorten the duration.",
     free_hours: "Working hours {from}-{to}, weekdays that are not public holidays",
+    free_hours_break: "Working hours {from}-{to} without the break {break_from}-{break_to}, weekdays that are not public holidays",
     free_results: "Free times",
     free_book: "Book this time",
     free_bad_range: "Choose a period of at most 31 days, from its first to its last day.",

@@ -904,3 +904,46 @@ async fn a_weekly_meeting_holds_its_room_and_a_clash_names_the_date() {
     on_fourth.push(("repeat".into(), "none".into()));
     event_id(&app.create("sato", &as_refs(&on_fourth)).await);
 }
+
+#[tokio::test]
+async fn the_free_slot_search_keeps_to_the_configured_hours_and_break() {
+    use app::schedule::free_slots::WorkingHours;
+    use time::macros::time;
+    let mut app = TestApp::new().await;
+    app.state.working_hours = WorkingHours::new(
+        time!(9:00),
+        time!(17:45),
+        Some((time!(12:00), time!(13:00))),
+    )
+    .unwrap();
+    let yamada = app.id("yamada").await.to_string();
+    let mut morning = meeting("打合せ", &[&yamada]);
+    morning.retain(|(n, _)| *n != "start_time" && *n != "end_time");
+    morning.extend([("start_time", "09:00"), ("end_time", "11:30")]);
+    event_id(&app.create("yamada", &morning).await);
+    let reply = app
+        .get(
+            "yamada",
+            &format!(
+                "/schedule/free?people={yamada}&duration=30&from=2025-11-25&to=2025-11-25&search=1"
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .body
+            .contains("勤務時間 09:00〜17:45（休憩 12:00〜13:00 を除く）"),
+        "{}",
+        reply.body
+    );
+    for free in ["11:30〜12:00", "13:00〜17:45"] {
+        assert!(
+            reply.body.contains(&format!("slot-time\">{free}<")),
+            "{free}: {}",
+            reply.body
+        );
+    }
+    assert!(!reply.body.contains("slot-time\">08:30"), "{}", reply.body);
+    assert!(!reply.body.contains("slot-time\">12:00"), "{}", reply.body);
+}

@@ -19,7 +19,7 @@ use crate::org::model::{DepartmentId, StaffId};
 use crate::routes::{CurrentStaff, PageLang, render};
 use crate::schedule::calendar::long_date;
 use crate::schedule::form::{date_text, parse_date, time_text};
-use crate::schedule::free_slots::{MAX_SEARCH_DAYS, WorkingHours, free_slots};
+use crate::schedule::free_slots::{MAX_SEARCH_DAYS, free_slots};
 use crate::schedule::model::{TimeRange, local};
 use crate::schedule::store;
 use crate::schedule::texts::ScheduleTexts;
@@ -133,7 +133,7 @@ pub(super) async fn search(
     let mut people = org::store::find_staff_many(&state.pool, &ask.people).await?;
     people.retain(|p| p.employment == org::model::Employment::Active);
     people.sort_by_key(|p| ask.people.iter().position(|id| *id == p.id));
-    let hours = WorkingHours::default();
+    let hours = state.working_hours;
     let mut rooms = Vec::with_capacity(ask.facilities.len());
     for id in &ask.facilities {
         if let Some(found) = facility::store::facility(&state.pool, *id).await? {
@@ -243,10 +243,15 @@ pub(super) async fn search(
             .collect(),
         from: date_text(from),
         to: date_text(to),
-        hours: st
-            .free_hours
-            .replace("{from}", &time_text(hours.start))
-            .replace("{to}", &time_text(hours.end)),
+        hours: match hours.pause() {
+            None => st.free_hours.to_owned(),
+            Some((from, to)) => st
+                .free_hours_break
+                .replace("{break_from}", &time_text(from))
+                .replace("{break_to}", &time_text(to)),
+        }
+        .replace("{from}", &time_text(hours.start()))
+        .replace("{to}", &time_text(hours.end())),
         problem,
         searched: ask.search,
         results,
