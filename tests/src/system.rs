@@ -54,6 +54,9 @@ pub struct SystemOptions {
     /// Limit the size of every file the gateway writes (`RLIMIT_FSIZE`, with `SIGXFSZ`
     /// ignored), so that writes beyond it fail as on a full disk.
     pub gateway_file_size_limit: Option<u64>,
+    /// The app's database URL (a `postgres://` database on the harness's cluster); an SQLite
+    /// file in the data directory otherwise.
+    pub app_database: Option<String>,
 }
 
 /// A session store shared by several gateways.
@@ -212,12 +215,18 @@ headers = [{{ name = "X-Zaimu-User", value = "user" }}]
     )
 }
 
-fn app_toml(s: &System) -> String {
+fn app_toml(s: &System, opts: &SystemOptions) -> String {
+    let database = opts
+        .app_database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/app.db", s.data.display()));
     format!(
         r#"
 listen = "{app}"
-database = "sqlite://{data}/app.db"
+database = "{database}"
 seed_demo_if_empty = true
+# A fixed metrics port would keep a second system of the same test run from starting.
+metrics_listen = false
 [assertion]
 verify_key = "{data}/assertion.pub"
 audience = "yakuba-app"
@@ -269,7 +278,7 @@ impl System {
             std::fs::write(data.join("session.secret"), format!("{}\n", shared.secret))?;
         }
         let app_config = system.dir.path().join("app.toml");
-        std::fs::write(&app_config, app_toml(&system))?;
+        std::fs::write(&app_config, app_toml(&system, &opts))?;
         let logs = system.dir.path().join("logs");
         std::fs::create_dir_all(&logs)?;
 
@@ -301,7 +310,10 @@ impl System {
         app.args(["run", "--config"]).arg(&app_config);
         system._others.push(ChildGuard::spawn(app, "app", &logs)?);
         for addr in system.legacy.iter().chain([&system.app]) {
-            wait_for_tcp(*addr, Duration::from_secs(30))?;
+            wait_for_tcp(*addr, Duration::from_secs(30)).with_context(|| {
+                let tail = crate::process::log_tail(&logs.join("app.log"));
+                format!("the app's log ends:\n{tail}")
+            })?;
         }
         system.start_gateway()?;
         Ok(system)

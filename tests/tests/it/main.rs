@@ -16,6 +16,7 @@ mod bad_input;
 mod browser_groupware;
 mod client;
 mod directory;
+mod facility_race;
 mod identity;
 mod legacy_sso;
 mod mount;
