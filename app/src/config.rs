@@ -12,6 +12,8 @@ use sso::AssertionVerifier;
 use crate::i18n::Lang;
 use crate::schedule::free_slots::{HoursProblem, WorkingHours};
 
+pub mod directory_sync;
+
 /// The app's settings, validated.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -39,7 +39,12 @@ enum Command {
     Run,
     /// Check the configuration and the files it names; print every problem and exit non-zero
     /// if there is any.
-    CheckConfig,
+    CheckConfig {
+        /// Also check the directory synchronisation's settings (`directory-sync.toml`) and the
+        /// files they name.
+        #[arg(long)]
+        directory: Option<PathBuf>,
+    },
     /// Load the demo city (やくば市) into the database unless it already holds an organisation.
     SeedDemo,
     /// Copy the database to a new file while the app runs: an SQLite snapshot, or `pg_dump`
@@ -121,7 +126,9 @@ async fn main() -> ExitCode {
         Command::Run => run(&cli.config).await,
         Command::Backup { to } => backup_command(&cli.config, &to).await,
         Command::Restore { from } => restore_command(&cli.config, &from).await,
-        Command::CheckConfig => return check_config(&cli.config),
+        Command::CheckConfig { directory } => {
+            return check_config(&cli.config, directory.as_deref());
+        }
         Command::SeedDemo => seed_demo(&cli.config).await,
         Command::GenerateCity {
             staff,
@@ -259,20 +266,38 @@ fn describe(counts: &[(String, i64)]) -> String {
         .join(", ")
 }
 
-/// Prints every problem of the configuration with its key path.
-fn check_config(config_path: &Path) -> ExitCode {
-    let problems = match Config::load(config_path) {
-        Ok(config) => config.check_files(),
-        Err(e) => e.problems,
-    };
-    if problems.is_empty() {
-        println!("{}: ok", config_path.display());
-        return ExitCode::SUCCESS;
+/// Prints every problem of the configuration (and of the directory synchronisation's settings,
+/// when given) with its key path.
+fn check_config(config_path: &Path, directory: Option<&Path>) -> ExitCode {
+    let mut files = vec![(
+        config_path,
+        match Config::load(config_path) {
+            Ok(config) => config.check_files(),
+            Err(e) => e.problems,
+        },
+    )];
+    if let Some(path) = directory {
+        let problems = match app::config::directory_sync::load(path) {
+            Ok(file) => app::config::directory_sync::check_files(&file),
+            Err(e) => e.problems,
+        };
+        files.push((path, problems));
     }
-    for problem in &problems {
-        eprintln!("{}: {problem}", config_path.display());
+    let mut failed = false;
+    for (path, problems) in files {
+        if problems.is_empty() {
+            println!("{}: ok", path.display());
+        }
+        for problem in &problems {
+            eprintln!("{}: {problem}", path.display());
+            failed = true;
+        }
     }
-    ExitCode::FAILURE
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 async fn seed_demo(config_path: &Path) -> Result<()> {
@@ -500,12 +525,8 @@ async fn import_staff(config_path: &Path, file: &Path, apply: bool) -> Result<()
 
 /// The directory synchronisation from the command line (run by a timer).
 async fn sync_directory(config_path: &Path, sync_path: &Path, apply: bool) -> Result<()> {
-    use app::org::import::directory::SyncFile;
     let config = Config::load(config_path)?;
-    let text = std::fs::read_to_string(sync_path)
-        .with_context(|| format!("cannot read {}", sync_path.display()))?;
-    let file: SyncFile =
-        toml::from_str(&text).with_context(|| format!("{} is not valid", sync_path.display()))?;
+    let file = app::config::directory_sync::load(sync_path)?;
     let mut settings = file.ldap.settings;
     settings.bind_password = std::fs::read_to_string(&file.ldap.bind_password_file)
         .with_context(|| format!("cannot read {}", file.ldap.bind_password_file.display()))?

@@ -1,6 +1,6 @@
-//! Directory synchronisation against a real OpenLDAP server from the harness: names, mail
-//! and departments follow the directory, staff it no longer lists retire (and are refused by
-//! the app), break-glass accounts stay.
+//! Directory synchronisation against a real OpenLDAP server from the harness, on SQLite and on
+//! the harness's PostgreSQL: names, mail and departments follow the directory, staff it no
+//! longer lists retire (and are refused by the app), break-glass accounts stay.
 
 use app::org::import::directory::SyncOptions;
 use app::org::import::sync::{SyncError, synchronise};
@@ -23,12 +23,22 @@ fn staff(login: &str, department_code: &str, employee_no: &str) -> NewStaff {
 }
 
 #[tokio::test]
-async fn the_directory_renames_moves_and_retires_staff() {
+async fn the_directory_renames_moves_and_retires_staff_on_sqlite() {
+    let db = crate::support::sqlite_db().await;
+    the_directory_renames_moves_and_retires_staff(&db.pool).await;
+}
+
+#[tokio::test]
+async fn the_directory_renames_moves_and_retires_staff_on_postgres() {
+    let db = crate::support::postgres_db("app_directory_sync").await;
+    the_directory_renames_moves_and_retires_staff(&db.pool).await;
+}
+
+async fn the_directory_renames_moves_and_retires_staff(pool: &sqlx::AnyPool) {
     let ldap = tokio::task::spawn_blocking(|| Slapd::start(&slapd::sample_directory_ldif()))
         .await
         .unwrap()
         .unwrap();
-    let db = crate::support::sqlite_db().await;
     let mut city = app::org::seed::demo_city();
     let soumu = city
         .departments
@@ -46,7 +56,7 @@ async fn the_directory_renames_moves_and_retires_staff() {
         .clone();
     city.staff.push(staff(TANAKA.uid, &jinji, "900001"));
     city.staff.push(staff("leaver", &jinji, "900002"));
-    org::insert_city(&db.pool, &city).await.unwrap();
+    org::insert_city(pool, &city).await.unwrap();
 
     let mut settings = LdapSettings::new(
         vec![ldap.url.clone()],
@@ -71,15 +81,9 @@ async fn the_directory_renames_moves_and_retires_staff() {
         ..SyncOptions::default()
     };
 
-    let (plan, applied) = synchronise(
-        &db.pool,
-        &directory,
-        &options,
-        false,
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    let (plan, applied) = synchronise(pool, &directory, &options, false, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert!(applied.is_none());
     assert_eq!(plan.plan.retirements(), 1);
     assert_eq!(plan.unknown, ["suzuki"]);
@@ -90,23 +94,17 @@ async fn the_directory_renames_moves_and_retires_staff() {
         "{:?}",
         plan.unmatched_departments
     );
-    let tanaka = org::find_staff_by_login(&db.pool, TANAKA.uid)
+    let tanaka = org::find_staff_by_login(pool, TANAKA.uid)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(tanaka.name, "旧 氏名", "a dry run changed something");
 
-    let (_, applied) = synchronise(
-        &db.pool,
-        &directory,
-        &options,
-        true,
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    let (_, applied) = synchronise(pool, &directory, &options, true, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
     assert_eq!(applied.unwrap().retired, 1);
-    let tanaka = org::find_staff_by_login(&db.pool, TANAKA.uid)
+    let tanaka = org::find_staff_by_login(pool, TANAKA.uid)
         .await
         .unwrap()
         .unwrap();
@@ -114,10 +112,10 @@ async fn the_directory_renames_moves_and_retires_staff() {
         (tanaka.name.as_str(), tanaka.mail.as_str()),
         (TANAKA.display_name, TANAKA.mail)
     );
-    let departments = org::departments(&db.pool).await.unwrap();
+    let departments = org::departments(pool).await.unwrap();
     let soumu_id = departments.iter().find(|d| d.code == soumu).unwrap().id;
     assert_eq!(tanaka.department_id, soumu_id);
-    let leaver = org::find_staff_by_login(&db.pool, "leaver")
+    let leaver = org::find_staff_by_login(pool, "leaver")
         .await
         .unwrap()
         .unwrap();
@@ -129,17 +127,10 @@ async fn the_directory_renames_moves_and_retires_staff() {
         max_retire: 5,
         ..options
     };
-    let refused = synchronise(
-        &db.pool,
-        &directory,
-        &strict,
-        true,
-        OffsetDateTime::now_utc(),
-    )
-    .await;
+    let refused = synchronise(pool, &directory, &strict, true, OffsetDateTime::now_utc()).await;
     assert!(matches!(refused, Err(SyncError::Refused(_))), "{refused:?}");
     assert_eq!(
-        org::find_staff_by_login(&db.pool, "yamada")
+        org::find_staff_by_login(pool, "yamada")
             .await
             .unwrap()
             .unwrap()

@@ -7,6 +7,7 @@
 
 mod audit_http;
 mod busy_http;
+mod check_config;
 mod database;
 mod directory_sync;
 mod facility_http;

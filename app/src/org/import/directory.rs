@@ -15,8 +15,9 @@ use super::model::{HrRecord, Plan, Stored, plan};
 use crate::org::model::Employment;
 
 /// `directory-sync.toml`: the directory, as the gateway's `[ldap]` section writes it, and
-/// how to synchronise.
+/// how to synchronise. Read and checked by `crate::config::directory_sync`.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SyncFile {
     /// The directory.
     pub ldap: LdapSection,
