@@ -143,6 +143,8 @@ pub struct AdminTexts {
     pub department_bad_target: &'static str,
     /// Problem: already abolished.
     pub department_is_abolished: &'static str,
+    /// Added to an abolished department's name where a grant still names it.
+    pub department_abolished_mark: &'static str,
 }
 
 /// Japanese.
@@ -216,6 +218,7 @@ pub static JA: AdminTexts = AdminTexts {
     department_has_staff: "現在の所属職員・兼務が {n} 件あります。移動先を選んでから廃止してください。",
     department_bad_target: "職員の移動先には、廃止する組織以外の現在の組織を選んでください。",
     department_is_abolished: "この組織は廃止されています。",
+    department_abolished_mark: "（廃止）",
 };
 
 /// English.
@@ -289,6 +292,7 @@ pub static EN: AdminTexts = AdminTexts {
     department_has_staff: "It still has {n} current staff or concurrent posts: choose where they move.",
     department_bad_target: "Move the staff to a current department other than this one.",
     department_is_abolished: "This department is abolished.",
+    department_abolished_mark: " (abolished)",
 };
 
 impl AdminTexts {

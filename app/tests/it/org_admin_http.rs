@@ -514,6 +514,21 @@ async fn departments_are_moved_and_abolished_from_their_page() {
     let members = org::department_members(&app.db.pool, kouhou.id)
         .await
         .unwrap();
+    let yamada = org::find_staff_by_login(&app.db.pool, "yamada")
+        .await
+        .unwrap()
+        .unwrap();
+    org::grant_function_admin(
+        &app.db.pool,
+        yamada.id,
+        Module::Facility,
+        &org::Grant {
+            kind: app::org::model::GrantKind::Selected,
+            departments: vec![kouhou.id],
+        },
+    )
+    .await
+    .unwrap();
     let abolish = format!("/admin/org/departments/{}/abolish", kouhou.id);
     let (status, body) = app.post("admin", &abolish, &[csrf, ("move_to", "")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -546,6 +561,9 @@ async fn departments_are_moved_and_abolished_from_their_page() {
         !grid.contains(&format!("value=\"{}\"", kouhou.id)),
         "the department grid still offers an abolished department"
     );
+    // A grant that named it still says which department it was.
+    let (_, admins) = app.get("admin", "/admin/function-admins").await;
+    assert!(admins.contains("広報係（廃止）"), "{admins}");
     let (status, body) = app
         .get("admin", &format!("/admin/org/departments/{}", kouhou.id))
         .await;

@@ -45,8 +45,17 @@ async fn page_data(
 ) -> Result<AdminsPage, AppError> {
     let at = AdminTexts::of(lang);
     let departments = org::store::departments(&state.pool).await?;
-    let names: std::collections::HashMap<DepartmentId, String> =
-        departments.iter().map(|d| (d.id, d.name.clone())).collect();
+    // Grants may still name departments abolished since; they are shown as such.
+    let names: std::collections::HashMap<DepartmentId, String> = departments
+        .iter()
+        .map(|d| (d.id, d.name.clone()))
+        .chain(
+            org::store::abolished_departments(&state.pool)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, format!("{}{}", d.name, at.department_abolished_mark))),
+        )
+        .collect();
     let label = |m: Module| match lang {
         Lang::Ja => m.label_ja(),
         Lang::En => m.label_en(),
