@@ -183,7 +183,7 @@ pub async fn book(
     now: OffsetDateTime,
 ) -> Result<(), SaveError> {
     if event.rule.is_some() {
-        book_series(conn, event, facilities, rights, now).await
+        book_series(conn, event, facilities, rights, now, &[]).await
     } else {
         let mut refusal = RoomRefusal::default();
         reserve_single(conn, event, facilities, rights, &mut refusal).await?;
@@ -215,8 +215,8 @@ async fn reserve_single(
 }
 
 /// Books each of `facilities` for every occurrence of `series` from `now` to the end of the
-/// facility's window, and records that the series holds it. When no occurrence lies in the
-/// window yet, the first one is still checked against the rules that do not depend on the
+/// facility's window, but those in `kept` (facility and start: reserved already), and records
+/// that the series holds it. When no occurrence lies in the window yet, the first one is still checked against the rules that do not depend on the
 /// date (who may book, hours, length, in service), so a series that could never hold the room
 /// is refused now rather than found out later.
 async fn book_series(
@@ -225,6 +225,7 @@ async fn book_series(
     facilities: &[FacilityId],
     rights: &BookerRights,
     now: OffsetDateTime,
+    kept: &[(FacilityId, OffsetDateTime)],
 ) -> Result<(), SaveError> {
     let exdates = store::exdates_in(conn, series.id).await?;
     let mut refusal = RoomRefusal {
@@ -242,6 +243,9 @@ async fn book_series(
             check_first_later(series, &exdates, &facility, rights, now, &mut refusal);
         }
         for occurrence in occurrences {
+            if kept.contains(&(*id, occurrence.start())) {
+                continue;
+            }
             let Some(slot) = slot_of(&occurrence) else {
                 refusal.note_too_long();
                 continue;
@@ -298,10 +302,11 @@ fn check_first_later(
 /// `before`), in the caller's transaction, holding `facilities`.
 ///
 /// A single event's kept reservations move with it (keeping their approval when the time did
-/// not change), dropped ones are cancelled, new ones booked. A series whose times and rule did
-/// not change keeps its reservations (retitled if need be), cancels those still to come of
-/// facilities it dropped, and books the facilities it added. Otherwise the reservations still
-/// to come are cancelled and the event is booked again as it now is.
+/// not change), dropped ones are cancelled, new ones booked. A series keeps (retitled if need
+/// be) the reservations of occurrences it still has at the same time in facilities it still
+/// holds, so ending it earlier or renaming it keeps every approval; it cancels the rest still
+/// to come and books its occurrences in the window that lack one. An event that becomes a
+/// series or stops being one is booked again as it now is.
 pub async fn change(
     conn: &mut AnyConnection,
     before: &Event,
@@ -312,28 +317,32 @@ pub async fn change(
 ) -> Result<(), SaveError> {
     match (before.rule.is_some(), after.rule.is_some()) {
         (false, false) => sync_single(conn, after, facilities, rights).await,
-        (true, true) if before.span == after.span && before.rule == after.rule => {
-            let linked = store::series_facilities(conn, before.id).await?;
-            let held: Vec<Reservation> = upcoming(conn, before.id, now).await?;
-            for link in &linked {
-                let ours = held.iter().filter(|r| r.facility_id == link.facility);
-                if facilities.contains(&link.facility) {
-                    for reservation in ours {
-                        retitle(conn, reservation, after).await?;
-                    }
+        (true, true) => {
+            // Reservations of occurrences the series still has, at the same times and of
+            // facilities it keeps, stay (with their approval); the rest are cancelled, and the
+            // occurrences without one are booked.
+            let exdates = store::exdates_in(conn, after.id).await?;
+            let mut kept = Vec::new();
+            for reservation in upcoming(conn, before.id, now).await? {
+                let start = reservation.slot.start();
+                let same = after.has_occurrence_at(start)
+                    && !exdates.contains(&start)
+                    && TimeRange::new(start, start + after.span.duration())
+                        .and_then(|span| slot_of(&span))
+                        == Some(reservation.slot);
+                if same && facilities.contains(&reservation.facility_id) {
+                    retitle(conn, &reservation, after).await?;
+                    kept.push((reservation.facility_id, start));
                 } else {
-                    for reservation in ours {
-                        facility::store::cancel(conn, reservation.id).await?;
-                    }
+                    facility::store::cancel(conn, reservation.id).await?;
+                }
+            }
+            for link in store::series_facilities(conn, before.id).await? {
+                if !facilities.contains(&link.facility) {
                     store::unlink_series_facility(conn, before.id, link.facility).await?;
                 }
             }
-            let added: Vec<FacilityId> = facilities
-                .iter()
-                .copied()
-                .filter(|f| !linked.iter().any(|l| l.facility == *f))
-                .collect();
-            book_series(conn, after, &added, rights, now).await
+            book_series(conn, after, facilities, rights, now, &kept).await
         }
         _ => {
             if before.rule.is_some() {
@@ -567,6 +576,8 @@ pub async fn occurrence_rooms(
                         .unwrap_or(day),
                 )
             }
+            // Occurrences over before the facility was linked were never booked.
+            None if occurrence.end() <= now => continue,
             None => RoomState::NotBooked,
         };
         rooms.push(OccurrenceRoom {

@@ -54,6 +54,7 @@ on_sqlite_and_postgres!(
     two_nodes_rolling_at_once_book_each_date_once,
     exceptions_take_their_bookings_with_them,
     a_room_the_booker_may_not_book_is_refused_early,
+    ending_a_series_early_keeps_earlier_bookings,
 );
 
 struct Fixture {
@@ -610,4 +611,76 @@ async fn a_room_the_booker_may_not_book_is_refused_early(pool: &AnyPool) {
         }]
     );
     assert_eq!(store::count_events(pool).await.unwrap(), 0);
+}
+
+async fn ending_a_series_early_keeps_earlier_bookings(pool: &AnyPool) {
+    let f = fixture(pool, 90).await;
+    let rights = booker_rights(pool, f.yamada).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    let first = first_monday();
+    let draft = weekly(first, Some(8), &[f.yamada], f.room);
+    let id = saving::create(pool, &draft, &rights, now).await.unwrap();
+    let booked = held(pool, id).await;
+    assert_eq!(booked.len(), 8);
+
+    // Four Mondays are enough after all, and a second room joins: the first four keep their
+    // reservations (the same ones), the last four are cancelled, the new room gets four.
+    let other = facility::insert_facility(
+        pool,
+        &FacilityInput {
+            name: "第2会議室".into(),
+            ..f.input.clone()
+        },
+    )
+    .await
+    .unwrap();
+    let mut shorter = EventDraft {
+        rule: weekly(first, Some(4), &[f.yamada], f.room).rule,
+        ..draft.clone()
+    };
+    shorter.facilities.push(other.0);
+    saving::change(
+        pool,
+        &event(pool, id).await,
+        &occurrence(first, 10, 11),
+        SeriesScope::All,
+        &shorter,
+        &rights,
+        now,
+    )
+    .await
+    .unwrap();
+    let after: Vec<_> = facility::reservations_for_event(pool, id.0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.facility_id, r.slot.start(), r.id))
+        .collect();
+    let in_room: Vec<_> = after
+        .iter()
+        .filter(|(facility, _, _)| *facility == f.room)
+        .map(|(_, _, id)| *id)
+        .collect();
+    let mut kept: Vec<ReservationId> = booked[..4].iter().map(|(_, id, _)| *id).collect();
+    kept.sort();
+    let mut in_room_sorted = in_room.clone();
+    in_room_sorted.sort();
+    assert_eq!(
+        in_room_sorted, kept,
+        "the first four were not kept as they were"
+    );
+    assert_eq!(
+        after
+            .iter()
+            .filter(|(facility, _, _)| *facility == other)
+            .count(),
+        4
+    );
+    for (_, reservation, _) in &booked[4..] {
+        let gone = facility::reservation(pool, *reservation)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(gone.status, Status::Cancelled);
+    }
 }
