@@ -732,11 +732,17 @@ async fn roll_one(
     }
     tx.commit().await?;
     for missed in &done.missed {
+        // Identifiers only: the booking in the way may have a private title.
+        let reason = match &missed.reason {
+            MissReason::Taken(existing) => format!("taken by reservation {}", existing.id),
+            MissReason::Rules(broken) => format!("rules broken: {broken:?}"),
+            MissReason::BookerRetired(staff) => format!("booker {staff} has left"),
+        };
         warn!(
             event.id = %missed.event,
             facility.id = %missed.facility,
             at = %missed.occurrence.start(),
-            reason = ?missed.reason,
+            reason,
             "occurrence of series {} not booked: the facility's window reached it but it could not be reserved",
             missed.event
         );
