@@ -7,6 +7,8 @@
 #      systemd-analyze verify and security, install from the signed apt repository, start,
 #      log in through the gateway, metrics, backup and restore, graceful reload, watchdog
 #      restarts of a frozen service, upgrade with edited configuration kept, purge.
+# Pipelines end in `grep -c` (which reads everything), not `grep -q`: under pipefail, a
+# writer cut off early by `grep -q` would fail the check.
 # Nothing inside the container reaches a network; the host reaches only the Debian mirror
 # (debootstrap, once) and crates.io (the packaging tools, once).
 set -euo pipefail
@@ -226,16 +228,16 @@ portal() {
     inside sh -c 'curl -sk -b /root/cookies https://127.0.0.1/'
 }
 [ "$(login)" = 303 ] || fail "login through the gateway was refused"
-portal | grep -q "山田" || fail "the portal through the gateway does not show the user: $(portal | head -c 400)"
+portal | grep -c "山田" >/dev/null || fail "the portal through the gateway does not show the user: $(portal | head -c 400)"
 check "logged in through the gateway as yamada; the app's portal shows 山田"
 
 metrics="$(inside curl -s http://127.0.0.1:9464/metrics)"
-echo "$metrics" | grep -q 'yakuba_gateway_logins_total{result="success"} 1' \
+echo "$metrics" | grep -c 'yakuba_gateway_logins_total{result="success"} 1' >/dev/null \
     || fail "gateway metrics: $metrics"
-inside curl -s http://127.0.0.1:9465/metrics | grep -q '^yakuba_app_requests_total{class="2xx"} [1-9]' \
+inside curl -s http://127.0.0.1:9465/metrics | grep -c '^yakuba_app_requests_total{class="2xx"} [1-9]' >/dev/null \
     || fail "app metrics"
 check "Prometheus metrics on 127.0.0.1:9464 and :9465 count the login and the portal"
-inside journalctl -u yakuba-gateway -o verbose --no-pager | grep -q 'SYSLOG_IDENTIFIER=yakuba-gateway' \
+inside journalctl -u yakuba-gateway -o verbose --no-pager | grep -c 'SYSLOG_IDENTIFIER=yakuba-gateway' >/dev/null \
     || fail "the gateway does not log to the journal natively"
 check "the gateway logs to the journal with its own fields"
 
@@ -250,7 +252,7 @@ inside sh -ec '
     test "$(stat -c %U /var/lib/yakuba/app/app.db)" = yakuba || chown yakuba:yakuba /var/lib/yakuba/app/app.db
     systemctl start yakuba-app yakuba-gateway
 ' > "$work/backup.txt" 2>&1 || fail "backup or restore: $(cat "$work/backup.txt")"
-portal | grep -q "山田" || fail "after restore the session is gone: $(portal | head -c 300)"
+portal | grep -c "山田" >/dev/null || fail "after restore the session is gone: $(portal | head -c 300)"
 check "backups taken while running restore: the session and the app's data are back ($(grep -c . "$work/backup.txt") lines)"
 
 step "reload"
@@ -266,7 +268,7 @@ new_pid="$(inside systemctl show -p MainPID --value yakuba-gateway)"
 [ "$new_pid" != "$old_pid" ] && [ "$new_pid" != 0 ] || fail "MainPID did not move to the new gateway ($old_pid → $new_pid)"
 [ "$(inside systemctl show -p NRestarts --value yakuba-gateway)" = 0 ] || fail "the reload restarted the gateway"
 [ "$(cat "$work/load.txt")" = 0 ] || fail "$(cat "$work/load.txt") of 200 requests failed during the reload"
-portal | grep -q "山田" || fail "the session does not survive the reload"
+portal | grep -c "山田" >/dev/null || fail "the session does not survive the reload"
 check "systemctl reload: new gateway $new_pid took over from $old_pid (MAINPID), 200 requests during it all answered"
 inside systemctl reload yakuba-app || fail "systemctl reload yakuba-app"
 check "systemctl reload yakuba-app re-reads the gateway's key"
@@ -294,7 +296,7 @@ for unit in yakuba-app yakuba-gateway; do
         sleep 0.5
     done
     [ -n "$restarted" ] || fail "$unit, frozen, was not restarted by the watchdog"
-    inside journalctl -u "$unit" --no-pager | grep -q "Watchdog timeout" || fail "$unit restarted, but not by the watchdog"
+    inside journalctl -u "$unit" --no-pager | grep -c "Watchdog timeout" >/dev/null || fail "$unit restarted, but not by the watchdog"
     check "$unit frozen (SIGSTOP): the watchdog killed it and systemd started it again"
 done
 inside sh -ec 'rm -r /run/systemd/system/yakuba-*.service.d; systemctl daemon-reload; systemctl restart yakuba-app yakuba-gateway'
@@ -311,7 +313,7 @@ after="$(inside systemctl show -p ExecMainStartTimestampMonotonic --value yakuba
 for unit in yakuba-app yakuba-gateway; do
     [ "$(inside systemctl is-active "$unit")" = active ] || fail "$unit is not active after the upgrade"
 done
-portal | grep -q "山田" || fail "after the upgrade the portal does not answer"
+portal | grep -c "山田" >/dev/null || fail "after the upgrade the portal does not answer"
 check "upgraded to $(cargo_version)-2: edited configuration kept, services restarted, session still valid"
 
 step "purge"
