@@ -569,3 +569,43 @@ async fn a_function_admin_grant_in_the_app_is_recorded_and_the_security_team_see
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn failed_logins_name_their_reason_and_a_lockout_is_a_record_of_its_own() {
+    let sys = System::start(with_audit("")).unwrap();
+    for _ in 0..5 {
+        assert_eq!(
+            crate::client::login(&sys, "yamada", "not-the-password")
+                .await
+                .status,
+            401
+        );
+    }
+    assert!(sys.audit_has(|r| r["kind"] == "lockout" && r["reason"] == "throttled_account"));
+    let records = harness::audit::ecs_records(&sys.audit_dir());
+    let failures: Vec<_> = records
+        .iter()
+        .filter(|r| r["event"]["action"] == "login" && r["event"]["reason"] == "bad_credentials")
+        .collect();
+    assert_eq!(failures.len(), 5);
+    assert!(failures.iter().all(|r| r["event"]["outcome"] == "failure"
+        && r["user"]["name"] == "yamada"
+        && r["http"]["request"]["method"] == "POST"
+        && r["client"]["ip"] == "127.0.0.1"));
+    let lockout = records
+        .iter()
+        .find(|r| r["event"]["action"] == "lockout")
+        .unwrap();
+    assert_eq!(lockout["event"]["category"][0], "authentication");
+    assert_eq!(lockout["user"]["name"], "yamada");
+    // While locked out, even the right password is refused, and says why.
+    assert_eq!(
+        crate::client::login(&sys, "yamada", LOCAL_PASSWORD)
+            .await
+            .status,
+        429
+    );
+    assert!(sys.audit_has(|r| r["kind"] == "login"
+        && r["decision"] == "failure"
+        && r["reason"] == "throttled_account"));
+}
