@@ -196,6 +196,8 @@ async fn run(config_path: &Path) -> Result<()> {
     tokio::spawn(supervision::prove_health(config.listen));
     // Recurring events' rooms: book the occurrences each facility's window reaches, hourly.
     tokio::spawn(app::schedule::rooms::keep_rolling(pool.clone()));
+    // Staff search terms: built at once after a migration or city load, then kept current.
+    tokio::spawn(app::org::store::keep_search_current(pool.clone()));
     tokio::spawn(reload_on_hangup(config_path.to_owned(), state.clone()));
     let audit = state.audit.clone();
     routes::serve(listener, state, shutdown_signal())

@@ -27,7 +27,9 @@ pub use departments::{
     department_path, department_tree, departments, find_department, move_department,
     update_department,
 };
-pub use search::{MAX_QUERY_CHARS, StaffHit, StaffQuery, refresh_search_terms, search_staff};
+pub use search::{
+    MAX_QUERY_CHARS, StaffHit, StaffQuery, keep_search_current, refresh_search_terms, search_staff,
+};
 pub use staff::{
     department_members, find_staff, find_staff_by_employee_no, find_staff_by_login,
     find_staff_many, members_under, posts_of, set_posts, teams,

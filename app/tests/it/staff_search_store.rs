@@ -157,11 +157,17 @@ async fn a_broad_query_is_cut_with_field_starts_first(pool: &AnyPool) {
     assert!(more, "every synthetic login starts with s");
     assert!(hits.iter().all(|h| h.prefix));
     // A match in the middle only comes after every match at a field's start.
-    let query = StaffQuery::parse("た").unwrap();
+    let query = StaffQuery::parse("こう").unwrap();
     let (hits, _) = search_staff(pool, &query, 2000).await.unwrap();
     let first_middle = hits.iter().position(|h| !h.prefix).unwrap();
     assert!(first_middle > 0);
     assert!(hits[first_middle..].iter().all(|h| !h.prefix));
+
+    // One character matches the start of a field only: the given name's reading after the
+    // space is no start.
+    let query = StaffQuery::parse("た").unwrap();
+    let (hits, _) = search_staff(pool, &query, 2000).await.unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.prefix));
 }
 
 async fn refreshing_twice_at_once_writes_each_term_once(pool: &AnyPool) {

@@ -19,8 +19,12 @@ use crate::org::model::{DepartmentId, Employment, Staff, StaffId};
 /// Longest search text, in characters.
 pub const MAX_QUERY_CHARS: usize = 50;
 
-/// Staff whose terms one transaction rewrites; a city's first build takes about eleven.
-const REFRESH_STAFF: i64 = 2000;
+/// Staff whose terms one transaction rewrites: on SQLite a batch holds the write lock for
+/// about a tenth of a second, so bookings and memos keep going while a whole city is built.
+const REFRESH_STAFF: i64 = 500;
+
+/// How often [`keep_search_current`] looks for queued staff.
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Term rows per `INSERT`: 3 values each, 3,000 in all, under both backends' limits.
 const TERM_ROWS: usize = 1000;
@@ -30,6 +34,9 @@ const TERM_ROWS: usize = 1000;
 pub struct StaffQuery {
     folded: String,
     after: String,
+    /// One character only: match the start of a field, not anywhere in it. 「た」 anywhere
+    /// would be most of the city; at the start it is the 田中s and the たかはしs.
+    starts_only: bool,
 }
 
 impl StaffQuery {
@@ -41,7 +48,12 @@ impl StaffQuery {
         }
         let folded = fold(text.trim());
         let after = fold::after_prefix(&folded)?;
-        Some(StaffQuery { folded, after })
+        let starts_only = folded.chars().count() == 1;
+        Some(StaffQuery {
+            folded,
+            after,
+            starts_only,
+        })
     }
 
     /// The folded text.
@@ -78,8 +90,8 @@ struct HitRow {
 }
 
 /// Current staff matching `query` anywhere in their name, reading, login or personnel
-/// number: those matched at the start of a field first, then by reading; at most `limit`,
-/// and whether more matched.
+/// number (a one-character query: at the start of one), those matched at the start of a
+/// field first, then by reading; at most `limit`, and whether more matched.
 pub async fn search_staff(
     pool: &AnyPool,
     query: &StaffQuery,
@@ -94,7 +106,14 @@ pub async fn search_staff(
         }
     }
     let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-    let rows = sqlx::query_as::<_, HitRow>(
+    // A literal `position = 0`, so that both backends can use the partial index of field
+    // starts (migration 0009).
+    let starts = if query.starts_only {
+        "AND t.position = 0 "
+    } else {
+        ""
+    };
+    let sql = format!(
         "SELECT s.id, s.login, s.employee_no, s.name, s.kana, s.department_id, s.position, \
                 s.mail, s.retired, COALESCE(p.name || ' ', '') || d.name AS department, \
                 MIN(t.position) AS rank \
@@ -102,16 +121,17 @@ pub async fn search_staff(
          JOIN staff s ON s.id = t.staff_id \
          JOIN departments d ON d.id = s.department_id \
          LEFT JOIN departments p ON p.id = d.parent_id \
-         WHERE t.term >= $1 AND t.term < $2 AND s.retired = 0 \
+         WHERE t.term >= $1 AND t.term < $2 {starts}AND s.retired = 0 \
          GROUP BY s.id, s.login, s.employee_no, s.name, s.kana, s.department_id, s.position, \
                   s.mail, s.retired, d.name, p.name \
-         ORDER BY rank, s.kana, s.id LIMIT $3",
-    )
-    .bind(query.folded.as_str())
-    .bind(query.after.as_str())
-    .bind(fetch)
-    .fetch_all(pool)
-    .await?;
+         ORDER BY rank, s.kana, s.id LIMIT $3"
+    );
+    let rows = sqlx::query_as::<_, HitRow>(&sql)
+        .bind(query.folded.as_str())
+        .bind(query.after.as_str())
+        .bind(fetch)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() > limit;
     let hits = rows
         .into_iter()
@@ -133,6 +153,19 @@ pub async fn search_staff(
         })
         .collect();
     Ok((hits, more))
+}
+
+/// Keeps the search terms current in the background: at once (after the migration or a city
+/// load every member of staff is queued) and then every minute, so that a search rarely finds
+/// more than a few changed staff to refresh first. Runs until the app stops.
+pub async fn keep_search_current(pool: AnyPool) {
+    let mut tick = tokio::time::interval(REFRESH_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(error) = refresh_search_terms(&pool).await {
+            warn!(%error, "staff search terms not refreshed; the next search or minute retries");
+        }
+    }
 }
 
 /// Rewrites the search terms of every member of staff the triggers queued as changed (all of
@@ -229,6 +262,8 @@ async fn rewrite(tx: &mut Transaction<'static, Any>, people: &[i64]) -> Result<(
             );
         }
     }
+    // In key order, each insert lands next to the previous one in the index.
+    terms.sort_unstable();
     for chunk in terms.chunks(TERM_ROWS) {
         let rows = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
@@ -262,6 +297,8 @@ mod tests {
         let query = StaffQuery::parse(" ﾔﾏﾀﾞ ").unwrap();
         assert_eq!(query.folded(), "やまだ");
         assert_eq!(query.after, "やまち");
+        assert!(!query.starts_only);
+        assert!(StaffQuery::parse("ﾀ").unwrap().starts_only);
         assert_eq!(StaffQuery::parse("   "), None);
         assert_eq!(StaffQuery::parse("・"), None);
         assert!(StaffQuery::parse(&"あ".repeat(MAX_QUERY_CHARS)).is_some());
