@@ -12,6 +12,7 @@ mod config;
 mod cookies;
 mod endpoints;
 mod explain;
+mod handover;
 mod headers;
 mod idp;
 mod lang;
@@ -88,8 +89,9 @@ enum Command {
     },
     /// Read a password on standard input and print its argon2id hash for a local account.
     HashPassword,
-    /// What `systemctl reload` runs: check the configuration, start a gateway that takes the
-    /// listening sockets over from the running one, and stop the old one gracefully.
+    /// What `systemctl reload` runs: check the configuration, ask the running gateway for a
+    /// graceful upgrade (`SIGHUP`: it starts its successor, which takes the listening sockets
+    /// over), and wait until the old one has handed over and exited.
     Reload {
         /// Configuration file.
         #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
@@ -162,12 +164,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run { config, upgrade } => run(&config, upgrade),
         Command::Reload { config, main_pid } => {
-            let loaded = load(&config)?;
-            supervision::reload(
-                &config,
-                main_pid,
-                &loaded.path(Path::new("gateway-upgrade.sock")),
-            )
+            let loaded = check_config(&config)?;
+            handover::reload(main_pid, &loaded.path(Path::new(handover::FAILURE_FILE)))
         }
         Command::Backup { config, to } => {
             let config = load(&config)?;
@@ -177,7 +175,7 @@ fn main() -> anyhow::Result<()> {
             let config = load(&config)?;
             maintenance_runtime()?.block_on(backup::restore(&store_location(&config)?, &from))
         }
-        Command::CheckConfig { config } => check_config(&config),
+        Command::CheckConfig { config } => check_config(&config).map(drop),
         Command::Audit { command } => audit::cli::run(command),
         Command::Keygen { config } => {
             let config = load(&config)?;
@@ -229,7 +227,7 @@ fn load(path: &Path) -> anyhow::Result<GatewayConfig> {
     Ok(config)
 }
 
-fn check_config(path: &Path) -> anyhow::Result<()> {
+fn check_config(path: &Path) -> anyhow::Result<GatewayConfig> {
     let config = load(path)?;
     sso::local::LocalAccounts::new(config.local_accounts.clone())?;
     println!(
@@ -237,7 +235,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
         path.display(),
         config.routes.len()
     );
-    Ok(())
+    Ok(config)
 }
 
 fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
@@ -248,6 +246,11 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
     // runtimes for the proxy. It lives as long as `main`, which never returns from
     // `run_forever`.
     let runtime = maintenance_runtime()?;
+    // Signals are ours from here on: a `SIGHUP` starts the successor (graceful upgrade).
+    let signals = {
+        let _entered = runtime.enter();
+        handover::Signals::install(handover::Successor::new(path, |p| config.path(p))?)?
+    };
     let (config_hash, config_version) = audit::config_hash(
         &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
     );
@@ -291,7 +294,7 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
         graceful_shutdown_timeout_seconds: Some(5),
         pid_file: config.path(Path::new("gateway.pid")).display().to_string(),
         upgrade_sock: config
-            .path(Path::new("gateway-upgrade.sock"))
+            .path(Path::new(handover::UPGRADE_SOCKET))
             .display()
             .to_string(),
         ..ServerConf::default()
@@ -301,17 +304,8 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
         ..Default::default()
     };
     let mut server = Server::new_with_opt_and_conf(opt, conf);
-    server.bootstrap();
-    if upgrade {
-        // The old process has handed over the sockets: from now on this one is the service,
-        // before the old one exits (systemd would otherwise count that exit as the end).
-        supervision::announce_main_pid();
-    }
-    runtime.spawn(supervision::prove_health(config.server.https, upgrade));
-    if let Some(listen) = config.metrics.listen {
-        runtime.spawn(metrics::serve(state.clone(), listen));
-    }
-
+    // Whatever can fail is done before the listening sockets are taken over: a successor
+    // that fails leaves the old process serving.
     let mut https = pingora::proxy::http_proxy_service(
         &server.configuration,
         proxy::Proxy {
@@ -340,6 +334,17 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
         server.add_service(http);
     }
 
+    server.bootstrap();
+    if upgrade {
+        // The old process has handed over the sockets: from now on this one is the service,
+        // before the old one exits (systemd would otherwise count that exit as the end).
+        supervision::announce_main_pid();
+    }
+    runtime.spawn(supervision::prove_health(config.server.https, upgrade));
+    if let Some(listen) = config.metrics.listen {
+        runtime.spawn(metrics::serve(state.clone(), listen));
+    }
+
     tracing::info!(
         https = %config.server.https,
         http = ?config.server.http,
@@ -347,7 +352,9 @@ fn run(path: &Path, upgrade: bool) -> anyhow::Result<()> {
         "yakuba-gateway listening"
     );
     let _keep_alive = runtime;
-    server.run(pingora::server::RunArgs::default());
+    server.run(pingora::server::RunArgs {
+        shutdown_signal: Box::new(signals),
+    });
     // Stopped (or handed over to a new process): seal the audit segment, which lets the
     // next process open the stream.
     state.audit.shutdown();

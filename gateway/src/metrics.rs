@@ -173,11 +173,22 @@ impl Metrics {
 /// Serve `GET /metrics` on `listen` forever. A tiny HTTP/1.0 responder: Prometheus sends one
 /// request per connection, and nothing but the scraper on this machine should reach it.
 pub async fn serve(state: Arc<GatewayState>, listen: SocketAddr) {
-    let listener = match tokio::net::TcpListener::bind(listen).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            tracing::error!(%error, %listen, "cannot listen for metrics; none will be served");
-            return;
+    // After a graceful upgrade the old process holds the port until it has drained and
+    // exited: wait for it rather than serve no metrics.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let listener = loop {
+        match tokio::net::TcpListener::bind(listen).await {
+            Ok(listener) => break listener,
+            Err(error)
+                if error.kind() == std::io::ErrorKind::AddrInUse
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            Err(error) => {
+                tracing::error!(%error, %listen, "cannot listen for metrics; none will be served");
+                return;
+            }
         }
     };
     tracing::info!(%listen, "metrics on http://{listen}/metrics");

@@ -1,17 +1,13 @@
 //! Supervision by systemd (`Type=notify`): `READY=1` once the proxy has answered a health
-//! request end to end, `WATCHDOG=1` each time it answers again, `MAINPID=` when a graceful
-//! upgrade takes the service over, and the `reload` command that `ExecReload=` runs. Outside
-//! systemd (no `NOTIFY_SOCKET`) nothing is sent.
+//! request end to end, `WATCHDOG=1` each time it answers again, and `MAINPID=` when a
+//! graceful upgrade (`handover.rs`) takes the service over. Outside systemd (no
+//! `NOTIFY_SOCKET`) nothing is sent.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
-
-/// How often the health of the proxy is proven when systemd did not say (a process that took
-/// over by graceful upgrade inherits no `WATCHDOG_USEC`); `WatchdogSec=` must be longer.
+/// How often the health of the proxy is proven when systemd did not say (a successor started
+/// by hand with `run --upgrade` has no `WATCHDOG_USEC`); `WatchdogSec=` must be longer.
 const DEFAULT_PING: Duration = Duration::from_secs(10);
 /// One health request may take this long before it counts as failed.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -123,92 +119,6 @@ pub async fn prove_health(https: SocketAddr, upgraded: bool) {
 
 async fn probe(client: &reqwest::Client, url: &str) -> bool {
     matches!(client.get(url).send().await, Ok(response) if response.status().is_success())
-}
-
-/// `ExecReload=`: start a gateway that takes the listening sockets over from `main_pid`,
-/// send the old one `SIGQUIT`, and return once the old one has handed over and exited. The
-/// new process reports itself as the main process (`MAINPID=`) as soon as it holds the
-/// sockets, and `READY=1` once it answers.
-pub fn reload(config: &Path, main_pid: u32, upgrade_socket: &Path) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("cannot find this program")?;
-    // A socket left by an earlier upgrade would make the wait below return at once.
-    let _ = std::fs::remove_file(upgrade_socket);
-    let mut command = Command::new(exe);
-    // systemd gives the control process that runs `reload` neither the credentials nor the
-    // watchdog interval; the successor takes them from the process it replaces.
-    let environ = std::fs::read(format!("/proc/{main_pid}/environ")).unwrap_or_default();
-    for entry in environ.split(|byte| *byte == 0) {
-        let text = String::from_utf8_lossy(entry);
-        for name in ["CREDENTIALS_DIRECTORY", "WATCHDOG_USEC"] {
-            if let Some(value) = text
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('='))
-            {
-                command.env(name, value);
-            }
-        }
-    }
-    // The environment of a process holding a capability is closed to this one; the
-    // credentials are also found by the unit's name, from this process's cgroup.
-    if std::env::var_os("CREDENTIALS_DIRECTORY").is_none()
-        && let Some(dir) = unit_credentials()
-    {
-        command.env("CREDENTIALS_DIRECTORY", dir);
-    }
-    let mut child = command
-        .arg("run")
-        .arg("--upgrade")
-        .arg("--config")
-        .arg(config)
-        .stdin(Stdio::null())
-        .spawn()
-        .context("cannot start the new gateway")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !upgrade_socket.exists() {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!("the new gateway exited before taking over ({status})");
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the new gateway did not open {} within 30 s",
-            upgrade_socket.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = Command::new("kill")
-        .args(["-QUIT", &main_pid.to_string()])
-        .status()
-        .context("cannot run kill")?;
-    anyhow::ensure!(
-        status.success(),
-        "cannot send SIGQUIT to the old gateway {main_pid}"
-    );
-    let old = Path::new("/proc").join(main_pid.to_string());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while old.exists() {
-        if let Some(status) = child.try_wait()? {
-            anyhow::bail!("the new gateway exited during the takeover ({status})");
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the old gateway {main_pid} did not exit within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    println!("gateway {} took over from {main_pid}", child.id());
-    Ok(())
-}
-
-/// `/run/credentials/UNIT`, where systemd keeps the credentials of the unit whose cgroup
-/// this process is in, when it exists.
-fn unit_credentials() -> Option<std::path::PathBuf> {
-    let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    cgroups
-        .lines()
-        .flat_map(|line| line.split('/'))
-        .filter(|part| part.ends_with(".service"))
-        .map(|unit| Path::new("/run/credentials").join(unit))
-        .find(|dir| dir.is_dir())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod binaries;
+pub mod notify;
 pub mod oidc;
 pub mod postgres;
 pub mod process;

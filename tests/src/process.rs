@@ -48,9 +48,18 @@ pub fn free_port() -> anyhow::Result<u16> {
 /// Its stdout and stderr go to `<log_dir>/<name>.log`, which error messages point to.
 #[derive(Debug)]
 pub struct ChildGuard {
-    child: Child,
+    handle: Handle,
     name: String,
     log_path: PathBuf,
+}
+
+/// How a [`ChildGuard`] reaches its process.
+#[derive(Debug)]
+enum Handle {
+    /// Started by this process, which reaps it.
+    Spawned(Child),
+    /// Started by another process (a gateway's successor); its parent or init reaps it.
+    Adopted(u32),
 }
 
 impl ChildGuard {
@@ -72,15 +81,28 @@ impl ChildGuard {
             .spawn()
             .with_context(|| format!("starting {name} ({:?})", cmd.get_program()))?;
         Ok(ChildGuard {
-            child,
+            handle: Handle::Spawned(child),
             name: name.to_owned(),
             log_path,
         })
     }
 
+    /// Guards a process this one did not start, such as the successor a gateway starts for
+    /// a graceful upgrade, which writes to `log_path` too: it is stopped the same way.
+    pub fn adopt(pid: u32, name: &str, log_path: &Path) -> ChildGuard {
+        ChildGuard {
+            handle: Handle::Adopted(pid),
+            name: name.to_owned(),
+            log_path: log_path.to_path_buf(),
+        }
+    }
+
     /// The operating-system process id of the child.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        match &self.handle {
+            Handle::Spawned(child) => child.id(),
+            Handle::Adopted(pid) => *pid,
+        }
     }
 
     /// The name given at spawn time, used in messages.
@@ -95,7 +117,10 @@ impl ChildGuard {
 
     /// Whether the child has not exited yet (reaps it if it has).
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        match &mut self.handle {
+            Handle::Spawned(child) => matches!(child.try_wait(), Ok(None)),
+            Handle::Adopted(pid) => process_exists(*pid),
+        }
     }
 
     /// Sends SIGTERM, waits up to 5 s for the child to exit, then sends SIGKILL and reaps it.
@@ -121,8 +146,18 @@ impl ChildGuard {
             return;
         }
         send_signal(self.pid(), "KILL");
-        // A failed wait means the child was already reaped; nothing is left to clean up.
-        let _ = self.child.wait();
+        match &mut self.handle {
+            // A failed wait means the child was already reaped; nothing is left to clean up.
+            Handle::Spawned(child) => {
+                let _ = child.wait();
+            }
+            Handle::Adopted(pid) => {
+                let deadline = Instant::now() + TERMINATE_GRACE;
+                while process_exists(*pid) && Instant::now() < deadline {
+                    sleep(Duration::from_millis(20));
+                }
+            }
+        }
     }
 
     /// The last few kilobytes of the child's log, for error messages.

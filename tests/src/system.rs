@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::binaries;
+use crate::notify::NotifySocket;
 use crate::process::{ChildGuard, free_port, wait_for_tcp};
 
 /// Password of the local test accounts `yamada`, `admin` (a gateway administrator) and
@@ -57,6 +58,10 @@ pub struct SystemOptions {
     /// The app's database URL (a `postgres://` database on the harness's cluster); an SQLite
     /// file in the data directory otherwise.
     pub app_database: Option<String>,
+    /// Run the gateway as systemd would supervise it, with a notification socket
+    /// (`NOTIFY_SOCKET`) that [`System::notifications`] reads; [`System::reload_gateway`]
+    /// needs it.
+    pub supervised: bool,
 }
 
 /// A session store shared by several gateways.
@@ -92,6 +97,7 @@ pub struct System {
     gateway: Option<ChildGuard>,
     upgrades: u32,
     file_size_limit: Option<u64>,
+    notify: Option<NotifySocket>,
     _others: Vec<ChildGuard>,
     dir: tempfile::TempDir,
 }
@@ -233,6 +239,7 @@ audience = "yakuba-app"
 [audit]
 dir = "{data}/app-audit"
 signing_key = "{data}/app-audit.key"
+checkpoint_dir = "{data}/app-audit-checkpoints"
 view_dirs = ["{data}/audit", "{data}/app-audit"]
 security_groups = ["yakuba-security"]
 "#,
@@ -262,9 +269,13 @@ impl System {
             gateway: None,
             upgrades: 0,
             file_size_limit: opts.gateway_file_size_limit,
+            notify: None,
             _others: Vec::new(),
             dir,
         };
+        if opts.supervised {
+            system.notify = Some(NotifySocket::bind(&system.dir.path().join("notify.sock"))?);
+        }
         let hash = sso::local::hash_password(LOCAL_PASSWORD)?;
         std::fs::write(&system.gateway_config, gateway_toml(&system, &opts, &hash))?;
         if let Some(l) = &opts.ldap {
@@ -326,16 +337,39 @@ impl System {
             Some(limit) => {
                 let mut cmd = Command::new("sh");
                 cmd.args(["-c", "trap '' XFSZ; exec \"$@\"", "sh", "prlimit"])
-                    .arg(format!("--fsize={limit}:{limit}"))
+                    // Only the soft limit, so that the test can lift it from outside (a disk
+                    // that recovers) without privileges.
+                    .arg(format!("--fsize={limit}:unlimited"))
                     .arg(&gateway);
                 cmd
             }
             None => Command::new(&gateway),
         };
         cmd.args(["run", "--config"]).arg(&self.gateway_config);
+        if let Some(notify) = &self.notify {
+            cmd.env("NOTIFY_SOCKET", notify.path());
+        }
         let logs = self.dir.path().join("logs");
         self.gateway = Some(ChildGuard::spawn(cmd, "gateway", &logs)?);
         wait_for_tcp(self.https, Duration::from_secs(30))?;
+        Ok(())
+    }
+
+    /// Change the running gateway's file size limit (`None`: none), as a disk that fills up
+    /// or is given room again; the gateway keeps running.
+    pub fn set_gateway_file_size_limit(&self, limit: Option<u64>) -> anyhow::Result<()> {
+        let pid = self.gateway.as_ref().context("no gateway is running")?.pid();
+        let value = limit.map_or_else(|| "unlimited".to_owned(), |l| l.to_string());
+        let out = Command::new("prlimit")
+            .arg(format!("--pid={pid}"))
+            .arg(format!("--fsize={value}:unlimited"))
+            .output()
+            .context("cannot run prlimit")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "prlimit failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Ok(())
     }
 
@@ -395,6 +429,75 @@ impl System {
         }
         self.gateway = Some(new);
         Ok(())
+    }
+
+    /// Reload the gateway as `systemctl reload` does: `yakuba-gateway reload --main-pid PID`
+    /// sends the running gateway `SIGHUP`, it starts its successor, which takes the listening
+    /// sockets over. Returns the successor's pid once the old process has exited and the
+    /// successor has reported `MAINPID=` and `READY=1` (needs [`SystemOptions::supervised`]).
+    pub fn reload_gateway(&mut self) -> anyhow::Result<u32> {
+        let notify = self
+            .notify
+            .as_ref()
+            .context("reload_gateway needs SystemOptions::supervised")?;
+        let mut old = self.gateway.take().context("no gateway is running")?;
+        let old_pid = old.pid();
+        let seen = notify.count();
+        let reload = Command::new(binaries::path("yakuba-gateway")?)
+            .args(["reload", "--config"])
+            .arg(&self.gateway_config)
+            .args(["--main-pid", &old_pid.to_string()])
+            .output()
+            .context("cannot run yakuba-gateway reload")?;
+        let outcome = format!(
+            "{}{}",
+            String::from_utf8_lossy(&reload.stdout),
+            String::from_utf8_lossy(&reload.stderr)
+        );
+        if !reload.status.success() {
+            let tail = old.log_tail();
+            self.gateway = Some(old);
+            anyhow::bail!(
+                "yakuba-gateway reload failed: {outcome}\nthe gateway's log ends:\n{tail}"
+            );
+        }
+        anyhow::ensure!(
+            !old.is_running(),
+            "reload returned, but the old gateway runs on"
+        );
+        let old_pid_text = old_pid.to_string();
+        let ready = notify
+            .wait_for(seen, Duration::from_secs(30), |m| {
+                m.get("READY") == Some("1") && m.get("MAINPID").is_some_and(|p| p != old_pid_text)
+            })
+            .with_context(|| {
+                format!(
+                    "no successor reported MAINPID= and READY=1: {:?}\n{}",
+                    notify.messages(),
+                    old.log_tail()
+                )
+            })?;
+        let pid: u32 = ready
+            .get("MAINPID")
+            .unwrap_or_default()
+            .parse()
+            .context("MAINPID= is not a pid")?;
+        self.gateway = Some(ChildGuard::adopt(pid, old.name(), old.log_path()));
+        Ok(pid)
+    }
+
+    /// What the gateway reported on its notification socket so far (with
+    /// [`SystemOptions::supervised`]).
+    pub fn notifications(&self) -> Vec<crate::notify::Message> {
+        self.notify
+            .as_ref()
+            .map(NotifySocket::messages)
+            .unwrap_or_default()
+    }
+
+    /// The running gateway's pid.
+    pub fn gateway_pid(&self) -> Option<u32> {
+        self.gateway.as_ref().map(ChildGuard::pid)
     }
 
     /// The gateway's self-signed certificate (PEM).

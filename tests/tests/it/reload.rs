@@ -1,6 +1,8 @@
-//! A new configuration and certificate take effect through a graceful upgrade, while clients
-//! keep sending requests: none fails, sessions survive, the new route and the new certificate
-//! are served afterwards.
+//! A new configuration and certificate take effect through a graceful upgrade, started as
+//! `systemctl reload` starts it (`yakuba-gateway reload`: the running gateway, on `SIGHUP`,
+//! starts its successor), while clients keep sending requests: none fails, sessions survive,
+//! the new route and the new certificate are served afterwards, and the successor reports
+//! itself to the supervisor. A successor that cannot start leaves the old gateway serving.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -33,7 +35,12 @@ fn new_certificate() -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn configuration_and_certificate_change_without_a_failed_request() {
-    let mut sys = System::start(SystemOptions::default()).unwrap();
+    let mut sys = System::start(SystemOptions {
+        supervised: true,
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let old_pid = sys.gateway_pid().unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let old_cert = sys.certificate().unwrap();
     let (new_cert, new_key) = new_certificate();
@@ -119,8 +126,9 @@ headers = [{{ name = "X-Remote-User", value = "user" }}]
 
     let before_upgrade = ok.load(Ordering::Relaxed);
     let started = Instant::now();
-    // The upgrade waits on processes; the load keeps running on the other worker threads.
-    tokio::task::block_in_place(|| sys.upgrade_gateway()).unwrap();
+    // The reload waits on processes; the load keeps running on the other worker threads.
+    let new_pid = tokio::task::block_in_place(|| sys.reload_gateway()).unwrap();
+    assert_ne!(new_pid, old_pid);
     let took = started.elapsed();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     stop.store(true, Ordering::Relaxed);
@@ -157,4 +165,42 @@ headers = [{{ name = "X-Remote-User", value = "user" }}]
         only_old.get(sys.url("/healthz")).send().await.is_err(),
         "the old certificate is no longer served"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_whose_new_gateway_cannot_start_leaves_the_old_one_serving() {
+    let mut sys = System::start(SystemOptions {
+        supervised: true,
+        ..SystemOptions::default()
+    })
+    .unwrap();
+    let old_pid = sys.gateway_pid().unwrap();
+    let client = sys.client().unwrap();
+    let cert = sys.data_dir().join("tls/cert.pem");
+    let good = std::fs::read(&cert).unwrap();
+
+    // The configuration checks out, but the certificate does not load: the new gateway
+    // exits before it takes the sockets over.
+    std::fs::write(&cert, "not a certificate\n").unwrap();
+    let error = tokio::task::block_in_place(|| sys.reload_gateway()).unwrap_err();
+    let error = format!("{error:#}");
+    assert!(error.contains("keeps serving"), "{error}");
+    assert!(error.contains("exited before taking over"), "{error}");
+    assert_eq!(sys.gateway_pid(), Some(old_pid));
+    let health = client.get(sys.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "the old gateway still answers");
+    assert!(
+        sys.notifications().iter().any(|m| m
+            .get("STATUS")
+            .is_some_and(|s| s.contains("the last reload failed"))),
+        "the supervisor is told: {:?}",
+        sys.notifications()
+    );
+
+    // Once the certificate is mended, the next reload goes through.
+    std::fs::write(&cert, good).unwrap();
+    let new_pid = tokio::task::block_in_place(|| sys.reload_gateway()).unwrap();
+    assert_ne!(new_pid, old_pid);
+    let health = client.get(sys.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "the new gateway answers");
 }
