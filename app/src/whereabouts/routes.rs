@@ -1,5 +1,6 @@
-//! The status board (`/whereabouts`): a department's members with their status, comment and
-//! return time, the user's own status form on top, and a page to set a colleague's status
+//! The status board (`/whereabouts`): a department's members (or the colleagues a search by
+//! name, reading, login or personnel number finds) with their status, comment and return
+//! time, the user's own status form on top, and a page to set a colleague's status
 //! (`/whereabouts/{staff}`). It also holds the module chrome the memo pages share.
 
 use askama::Template;
@@ -20,9 +21,13 @@ use crate::i18n::{Lang, Texts};
 use crate::memo;
 use crate::org;
 use crate::org::model::{DepartmentId, Module, Staff, StaffId, indented_names};
+use crate::org::store::StaffQuery;
 use crate::portal::model::Account;
 use crate::routes::{CsrfForm, CsrfToken, CurrentStaff, PageLang, busy, render};
 use crate::state::AppState;
+
+/// Most colleagues a search on the board lists.
+const SEARCH_LIMIT: usize = 50;
 
 /// The board's routes.
 pub fn routes() -> Router<AppState> {
@@ -79,6 +84,7 @@ impl Frame {
 struct BoardQuery {
     department: String,
     saved: String,
+    q: String,
 }
 
 /// One person's line on the board.
@@ -121,6 +127,9 @@ struct BoardPage {
     my_comment: String,
     my_returns: String,
     saved: bool,
+    /// The staff search as typed, and what it found in words (empty without a search).
+    q: String,
+    found: String,
 }
 
 async fn board(
@@ -139,7 +148,32 @@ async fn board(
         .map(DepartmentId)
         .filter(|id| all.iter().any(|d| d.id == *id))
         .unwrap_or(me.staff.department_id);
-    let members = org::store::department_members(&state.pool, department).await?;
+    // A search lists the colleagues it finds, wherever they sit, with their department;
+    // otherwise the board lists the department's members.
+    let typed = query.q.trim().to_owned();
+    let mut found = String::new();
+    let members = if typed.is_empty() {
+        org::store::department_members(&state.pool, department).await?
+    } else {
+        let (hits, more) = match StaffQuery::parse(&typed) {
+            Some(search) => org::store::search_staff(&state.pool, &search, SEARCH_LIMIT).await?,
+            None => (Vec::new(), false),
+        };
+        let words = match (StaffQuery::parse(&typed).is_some(), hits.is_empty(), more) {
+            (false, _, _) => wt.error_query,
+            (true, true, _) => wt.found_none,
+            (true, false, true) => wt.found_more,
+            (true, false, false) => wt.found,
+        };
+        let n = if more { SEARCH_LIMIT } else { hits.len() };
+        found = words.replace("{q}", &typed).replace("{n}", &n.to_string());
+        hits.into_iter()
+            .map(|hit| Staff {
+                position: format!("{}・{}", hit.department, hit.staff.position),
+                ..hit.staff
+            })
+            .collect()
+    };
     let now = OffsetDateTime::now_utc();
     let ids: Vec<StaffId> = members.iter().map(|s| s.id).collect();
     let hands = store::hand_statuses(&state.pool, &ids).await?;
@@ -217,6 +251,8 @@ async fn board(
             .filter(|label| label.len() == 5)
             .unwrap_or_default(),
         saved: query.saved == "1",
+        q: typed,
+        found,
         t,
         acct,
         c,

@@ -37,6 +37,18 @@ pub struct WhereaboutsTexts {
     pub department: &'static str,
     /// Button that shows the chosen department.
     pub show: &'static str,
+    /// Label of the staff search.
+    pub find_label: &'static str,
+    /// Search button.
+    pub find: &'static str,
+    /// How many matched (`{q}`, `{n}`).
+    pub found: &'static str,
+    /// More matched than are listed (`{q}`, `{n}`).
+    pub found_more: &'static str,
+    /// Nobody matched (`{q}`).
+    pub found_none: &'static str,
+    /// The search text is too long.
+    pub error_query: &'static str,
     /// Column headings.
     pub name: &'static str,
     /// Column.
@@ -113,6 +125,12 @@ pub static JA: WhereaboutsTexts = WhereaboutsTexts {
     board_title: "所在表示",
     department: "部署",
     show: "表示",
+    find_label: "職員を探す（氏名・よみ・ログインID・職員番号）",
+    find: "検索",
+    found: "「{q}」に一致する職員: {n}人",
+    found_more: "「{q}」に一致する職員が{n}人を超えます。もう少し詳しく入力してください。",
+    found_none: "「{q}」に一致する職員はいません。",
+    error_query: "探す氏名などは50文字以内で入力してください。",
     name: "氏名",
     status: "所在",
     comment: "コメント",
@@ -156,6 +174,12 @@ pub static EN: WhereaboutsTexts = WhereaboutsTexts {
     board_title: "Status board",
     department: "Department",
     show: "Show",
+    find_label: "Find a colleague (name, reading, login or personnel number)",
+    find: "Search",
+    found: "{n} staff match “{q}”.",
+    found_more: "More than {n} staff match “{q}”. Please type a little more.",
+    found_none: "No staff match “{q}”.",
+    error_query: "Type at most 50 characters to search for.",
     name: "Name",
     status: "Status",
     comment: "Comment",

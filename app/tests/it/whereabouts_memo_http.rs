@@ -521,3 +521,40 @@ fn portlet(body: &str, class: &str) -> String {
     let end = start + body[start..].find("</article>").unwrap();
     body[start..end].to_owned()
 }
+
+#[tokio::test]
+async fn the_board_finds_a_colleague_anywhere_in_the_city_with_their_status() {
+    let app = TestApp::new().await;
+    let sato_id = app.staff("sato").await.id;
+    let set = app
+        .post(
+            &format!("/whereabouts/{sato_id}"),
+            sato(),
+            &[CSRF, ("action", "set"), ("status", "telework")],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+
+    let found = app
+        .get("/whereabouts?q=%E3%82%B5%E3%83%88%E3%82%A6", yamada())
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains("「サトウ」に一致する職員"),
+        "{}",
+        found.body
+    );
+    let line = &found.body[found.body.find("佐藤 花子").expect("佐藤 is found")..];
+    let line = &line[..line.find("</tr>").unwrap()];
+    assert!(line.contains("財務部 財務課・課長"), "{line}");
+    assert!(line.contains("テレワーク"), "{line}");
+    assert!(line.contains(&format!("/memos/new?to={sato_id}")), "{line}");
+    assert!(
+        !line.contains(&format!("/whereabouts/{sato_id}\"")),
+        "another department's status is not 山田's to change: {line}"
+    );
+
+    let nobody = app.get("/whereabouts?q=zzzz", yamada()).await;
+    assert!(nobody.body.contains("「zzzz」に一致する職員はいません。"));
+    assert!(!nobody.body.contains("この部署には職員がいません。"));
+}
