@@ -49,7 +49,10 @@ pub struct AuditSettings {
     pub signing_key: PathBuf,
     /// When records are forced to disk.
     pub fsync: sso::audit::stream::Fsync,
-    /// Sealed segments older than this are deleted.
+    /// Where signed checkpoints of the app's stream go (default: `audit-checkpoints` beside
+    /// the signing key), apart from the segments.
+    pub checkpoint_dir: PathBuf,
+    /// Sealed segments whose seal is older than this are deleted.
     pub retention: Duration,
     /// What happens when records cannot be written.
     pub on_failure: sso::audit::FailurePolicy,
@@ -65,6 +68,7 @@ impl Default for AuditSettings {
             dir: None,
             signing_key: "audit.key".into(),
             fsync: sso::audit::stream::Fsync::Batch,
+            checkpoint_dir: "audit-checkpoints".into(),
             retention: Duration::from_secs(400 * 86_400),
             on_failure: sso::audit::FailurePolicy::FailClosed,
             view_dirs: Vec::new(),
@@ -275,6 +279,7 @@ struct AuditFile {
     dir: Option<PathBuf>,
     signing_key: Option<PathBuf>,
     fsync: Option<String>,
+    checkpoint_dir: Option<PathBuf>,
     retention: Option<String>,
     on_failure: Option<sso::audit::FailurePolicy>,
     #[serde(default)]
@@ -484,10 +489,25 @@ fn audit_settings(file: AuditFile, problem: &mut impl FnMut(&str, String)) -> Au
             Err(e) => problem(&format!("audit.security_groups[{i}]"), e.to_string()),
         }
     }
+    let signing_key = file.signing_key.unwrap_or(defaults.signing_key);
+    let checkpoint_dir = file.checkpoint_dir.unwrap_or_else(|| {
+        signing_key
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(&defaults.checkpoint_dir)
+    });
+    if file.dir.as_ref() == Some(&checkpoint_dir) {
+        problem(
+            "audit.checkpoint_dir",
+            "must not be the segment directory (checkpoints must survive where segments do not)"
+                .to_owned(),
+        );
+    }
     AuditSettings {
         dir: file.dir,
-        signing_key: file.signing_key.unwrap_or(defaults.signing_key),
+        signing_key,
         fsync,
+        checkpoint_dir,
         retention,
         on_failure: file.on_failure.unwrap_or(defaults.on_failure),
         view_dirs: file.view_dirs,

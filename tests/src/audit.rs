@@ -24,24 +24,29 @@ pub fn records(dir: &Path) -> Vec<serde_json::Value> {
     ecs_records(dir).into_iter().map(with_short_keys).collect()
 }
 
+/// The text of every segment file in `dir` (compressed ones decompressed), oldest first.
+fn segment_texts(dir: &Path) -> Vec<String> {
+    sso::audit::segment::list(dir)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| {
+            // A segment may be compressed between listing and reading.
+            let contents = sso::audit::segment::read(&s.path).or_else(|_| {
+                sso::audit::segment::read(&sso::audit::segment::compressed_path(&s.path))
+            });
+            contents
+                .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// Every record in the segment files of `dir` (oldest segment first), exactly as written.
 pub fn ecs_records(dir: &Path) -> Vec<serde_json::Value> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    segment_texts(dir)
         .iter()
-        .flat_map(|p| {
-            std::fs::read_to_string(p)
-                .unwrap_or_default()
-                .lines()
+        .flat_map(|text| {
+            text.lines()
                 .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
                 .collect::<Vec<_>>()
         })
@@ -73,14 +78,17 @@ fn with_short_keys(mut record: serde_json::Value) -> serde_json::Value {
     record
 }
 
-/// The text of every segment file in `dir`, for searching for secrets.
+/// The text of every segment file in `dir` (compressed ones decompressed) and of every
+/// checkpoint file beside it, for searching for secrets.
 pub fn raw_text(dir: &Path) -> String {
-    let mut text = String::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
+    let mut text = segment_texts(dir).concat();
+    let checkpoints = dir.with_file_name(format!(
+        "{}-checkpoints",
+        dir.file_name().and_then(|n| n.to_str()).unwrap_or("audit")
+    ));
+    if let Ok(entries) = std::fs::read_dir(checkpoints) {
         for e in entries.flatten() {
-            if e.path().extension().is_some_and(|x| x == "jsonl") {
-                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-            }
+            text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
         }
     }
     text

@@ -52,6 +52,9 @@ impl AuditTrail {
                             retention: settings.retention,
                             fsync: settings.fsync,
                             config_version: None,
+                            checkpoint_dir: Some(settings.checkpoint_dir.clone()),
+                            checkpoint_interval: std::time::Duration::from_secs(10),
+                            compress: true,
                         },
                         queue: 4096,
                         drain_interval: std::time::Duration::from_millis(50),
@@ -189,6 +192,7 @@ mod tests {
         let settings = AuditSettings {
             dir: Some(dir.path().join("app-audit")),
             signing_key: dir.path().join("audit.key"),
+            checkpoint_dir: dir.path().join("audit-checkpoints"),
             ..AuditSettings::default()
         };
         let trail = AuditTrail::open(&settings).unwrap();
@@ -217,7 +221,15 @@ mod tests {
         assert_eq!(v["service"]["name"], "app");
         let mut keys = sso::audit::seal::SealVerifier::default();
         keys.add_file(&dir.path().join("audit.pub")).unwrap();
-        let report = sso::audit::verify::verify_dir(&dir.path().join("app-audit"), &keys).unwrap();
+        let checkpoints =
+            sso::audit::checkpoint::read_sources(&[dir.path().join("audit-checkpoints")]).unwrap();
+        assert!(checkpoints.iter().any(|c| c.checkpoint.facts.sealed));
+        let report = sso::audit::verify::verify_dir_with(
+            &dir.path().join("app-audit"),
+            &keys,
+            Some(&checkpoints),
+        )
+        .unwrap();
         assert!(report.is_intact() && report.sealed == 1, "{report:?}");
     }
 }

@@ -175,6 +175,9 @@ fn gateway_segments(dir: &std::path::Path) {
             retention: Duration::from_secs(86_400 * 400),
             fsync: sso::audit::stream::Fsync::Never,
             config_version: None,
+            checkpoint_dir: None,
+            checkpoint_interval: Duration::from_secs(10),
+            compress: false,
         },
         key,
     )

@@ -14,7 +14,9 @@ use crate::config::GatewayConfig;
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Check that no record was modified, deleted, inserted or moved and no segment is
-    /// missing; say where (segment file and line) if one was. Exits 1 on a problem.
+    /// missing, and (with the stream's signed checkpoints) that nothing was cut from the end
+    /// of the newest segment and no newest segment deleted; say where (segment file and line,
+    /// or checkpoint) if one was. Exits 1 on a problem.
     Verify {
         /// Configuration file (for the directory and the public key).
         #[arg(long, default_value = "/etc/yakuba/gateway.toml")]
@@ -26,6 +28,11 @@ pub enum AuditCommand {
         /// repeat for segments sealed by earlier keys.
         #[arg(long = "public-key")]
         public_keys: Vec<PathBuf>,
+        /// Checkpoints to check against, instead of the configured checkpoint directory: a
+        /// checkpoint directory, a file of checkpoint lines, a collector's syslog file, a
+        /// journal export (`journalctl -o json`), or `-` for standard input; repeatable.
+        #[arg(long = "checkpoints")]
+        checkpoints: Vec<PathBuf>,
     },
     /// Find records by user, time, route, decision, status and action, across every segment.
     Search {
@@ -89,7 +96,8 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
             config,
             dir,
             public_keys,
-        } => verify(&config, dir, public_keys),
+            checkpoints,
+        } => verify(&config, dir, public_keys, checkpoints),
         AuditCommand::Search {
             config,
             dirs,
@@ -166,10 +174,15 @@ pub fn run(command: AuditCommand) -> anyhow::Result<()> {
     }
 }
 
-fn verify(config: &Path, dir: Option<PathBuf>, public_keys: Vec<PathBuf>) -> anyhow::Result<()> {
+fn verify(
+    config: &Path,
+    dir: Option<PathBuf>,
+    public_keys: Vec<PathBuf>,
+    checkpoints: Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let mut keys = SealVerifier::default();
-    let (dir, key_files) = match (dir, public_keys.is_empty()) {
-        (Some(dir), false) => (dir, public_keys),
+    let (dir, key_files, checkpoints) = match (dir, public_keys.is_empty()) {
+        (Some(dir), false) => (dir, public_keys, checkpoints),
         (dir, _) => {
             let c = configured(config)?;
             let key = c.path(&c.audit.signing_key).with_extension("pub");
@@ -178,14 +191,32 @@ fn verify(config: &Path, dir: Option<PathBuf>, public_keys: Vec<PathBuf>) -> any
             } else {
                 public_keys
             };
-            (dir.unwrap_or_else(|| c.path(&c.audit.dir)), keys)
+            let configured_dir = c.path(&c.audit.dir);
+            // The configured checkpoints belong to the configured segment directory.
+            let checkpoints = match (&dir, checkpoints.is_empty()) {
+                (None, true) => vec![c.path(&c.audit.checkpoint_dir)],
+                (Some(d), true) if *d == configured_dir => vec![c.path(&c.audit.checkpoint_dir)],
+                _ => checkpoints,
+            };
+            (dir.unwrap_or(configured_dir), keys, checkpoints)
         }
     };
     for file in &key_files {
         keys.add_file(file)
             .with_context(|| format!("public key {}", file.display()))?;
     }
-    let report = sso::audit::verify::verify_dir(&dir, &keys)?;
+    let found = if checkpoints.is_empty() {
+        None
+    } else {
+        // A checkpoint directory that is not there (yet, or any more) holds no checkpoints:
+        // segments that say they were checkpointed are then reported.
+        let present: Vec<PathBuf> = checkpoints
+            .into_iter()
+            .filter(|s| s.as_os_str() == "-" || s.exists())
+            .collect();
+        Some(sso::audit::checkpoint::read_sources(&present)?)
+    };
+    let report = sso::audit::verify::verify_dir_with(&dir, &keys, found.as_deref())?;
     for note in &report.notes {
         println!("note: {note}");
     }

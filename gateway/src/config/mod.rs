@@ -209,9 +209,19 @@ pub struct AuditSection {
     pub segment_max_mb: u64,
     /// Also seal at midnight JST, so that every day starts a segment.
     pub rotate_daily: bool,
-    /// Sealed segments older than this are deleted (and a record in the chain says which).
+    /// Sealed segments whose seal is older than this are deleted (and a record in the chain
+    /// says which), at every rotation and start and once a day.
     #[serde(deserialize_with = "duration")]
     pub retention: Duration,
+    /// Where signed checkpoints of the stream are appended (one file a month), apart from the
+    /// segments: `audit verify` finds records cut from the newest segment with them.
+    pub checkpoint_dir: PathBuf,
+    /// How often a checkpoint is made while records come in (also at every segment's opening
+    /// and seal): records written since the last checkpoint can be cut unnoticed.
+    #[serde(deserialize_with = "duration")]
+    pub checkpoint_interval: Duration,
+    /// Compress sealed segments (zstd, per index block; about a tenth of the size).
+    pub compress: bool,
     /// When records cannot be written: `"fail_closed"` refuses new requests with a page
     /// saying why until they can; `"keep_serving"` serves on, counting and reporting what
     /// was lost.
@@ -236,6 +246,9 @@ impl Default for AuditSection {
             segment_max_mb: 256,
             rotate_daily: true,
             retention: Duration::from_secs(400 * 86_400),
+            checkpoint_dir: "audit-checkpoints".into(),
+            checkpoint_interval: Duration::from_secs(10),
+            compress: true,
             on_failure: sso::audit::FailurePolicy::FailClosed,
             queue: 65_536,
             journald: false,

@@ -47,7 +47,8 @@ fn every_problem_is_reported_with_its_key_path() {
             "upstreams = [\"nowhere\"]",
         )
         .replace("audience = \"yakuba-app\"", "")
-        + "[[routes]]\nid = \"app\"\nname = \"x\"\npath_prefix = \"x\"\nupstreams = []\nidentity = \"headers\"\n";
+        + "[[routes]]\nid = \"app\"\nname = \"x\"\npath_prefix = \"x\"\nupstreams = []\nidentity = \"headers\"\n"
+        + "[audit]\ndir = \"logs\"\ncheckpoint_dir = \"/tmp/x/logs\"\ncheckpoint_interval = \"0s\"\n";
     let c = GatewayConfig::parse(&text).unwrap();
     let errors = c.validate().unwrap_err().0;
     let keys: Vec<&str> = errors.iter().map(|p| p.key.as_str()).collect();
@@ -58,6 +59,8 @@ fn every_problem_is_reported_with_its_key_path() {
         "routes[1].path_prefix",
         "routes[1].upstreams",
         "routes[1].headers",
+        "audit.checkpoint_dir",
+        "audit.checkpoint_interval",
     ] {
         assert!(keys.contains(&expected), "{expected} missing from {keys:?}");
     }

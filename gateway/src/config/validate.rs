@@ -59,6 +59,19 @@ impl GatewayConfig {
         if matches!(self.audit.fsync, sso::audit::stream::Fsync::Interval(d) if d.is_zero()) {
             problem("audit.fsync".into(), "an interval must be longer than zero");
         }
+        let interval = self.audit.checkpoint_interval;
+        if interval < Duration::from_secs(1) || interval > Duration::from_secs(3600) {
+            problem(
+                "audit.checkpoint_interval".into(),
+                "must be between 1s and 1h",
+            );
+        }
+        if self.path(&self.audit.checkpoint_dir) == self.path(&self.audit.dir) {
+            problem(
+                "audit.checkpoint_dir".into(),
+                "must not be the segment directory (checkpoints must survive where segments do not)",
+            );
+        }
         if self.routes.is_empty() {
             problem("routes".into(), "at least one route is needed");
         }

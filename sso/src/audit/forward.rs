@@ -120,8 +120,8 @@ pub struct Line {
     pub severity: u8,
     /// `event.action`, as the syslog MSGID.
     pub action: &'static str,
-    /// Chain sequence number.
-    pub seq: u64,
+    /// Chain sequence number (`None` for a checkpoint, which is not a chained record).
+    pub seq: Option<u64>,
     /// `@timestamp`, Unix milliseconds.
     pub time_ms: i64,
 }
@@ -137,9 +137,15 @@ pub fn rfc5424(
 ) -> String {
     let pri = u16::from(facility.code()) * 8 + u16::from(line.severity);
     // sequenceId runs from 1 to 2147483647 and then wraps (RFC 5424 §7.3.1).
-    let sequence = (line.seq.saturating_sub(1) % 2_147_483_647) + 1;
+    let data = match line.seq {
+        Some(seq) => format!(
+            "[meta sequenceId=\"{}\"]",
+            (seq.saturating_sub(1) % 2_147_483_647) + 1
+        ),
+        None => "-".to_owned(),
+    };
     format!(
-        "<{pri}>1 {} {} {} {pid} {} [meta sequenceId=\"{sequence}\"] \u{feff}{}",
+        "<{pri}>1 {} {} {} {pid} {} {data} \u{feff}{}",
         format_ms(line.time_ms),
         header_field(hostname),
         header_field(app_name),
@@ -161,9 +167,12 @@ fn header_field(text: &str) -> String {
 /// A journal entry in the native protocol (fields as `NAME=value` lines; the JSON record
 /// never contains a newline).
 pub fn journal_entry(line: &Line, identifier: &str) -> Vec<u8> {
+    let seq = line
+        .seq
+        .map_or_else(String::new, |seq| format!("YAKUBA_AUDIT_SEQ={seq}\n"));
     format!(
-        "MESSAGE={}\nSYSLOG_IDENTIFIER={identifier}\nPRIORITY={}\nYAKUBA_AUDIT_SEQ={}\nYAKUBA_EVENT_ACTION={}\n",
-        line.text, line.severity, line.seq, line.action
+        "MESSAGE={}\nSYSLOG_IDENTIFIER={identifier}\nPRIORITY={}\n{seq}YAKUBA_EVENT_ACTION={}\n",
+        line.text, line.severity, line.action
     )
     .into_bytes()
 }
@@ -313,7 +322,7 @@ mod tests {
             text: Arc::from(r#"{"event":{"action":"login"},"user":{"name":"山田"}}"#),
             severity: 5,
             action: "login",
-            seq: 42,
+            seq: Some(42),
             time_ms: 1_775_032_200_123,
         }
     }
@@ -326,9 +335,18 @@ mod tests {
             "<85>1 2026-04-01T08:30:00.123Z gw1 yakuba-gateway 77 login [meta sequenceId=\"42\"] \u{feff}{\"event\":{\"action\":\"login\"},\"user\":{\"name\":\"山田\"}}"
         );
         let wrapped = Line {
-            seq: 2_147_483_648,
+            seq: Some(2_147_483_648),
             ..line()
         };
+        let checkpoint = Line {
+            seq: None,
+            ..line()
+        };
+        assert!(
+            rfc5424(&checkpoint, Facility::Authpriv, "gw", "a", 1).contains(" login - \u{feff}{")
+        );
+        let entry = String::from_utf8(journal_entry(&checkpoint, "x")).unwrap();
+        assert!(!entry.contains("YAKUBA_AUDIT_SEQ"), "{entry}");
         assert!(rfc5424(&wrapped, Facility::Local0, "", "a", 1).contains("sequenceId=\"1\"] "));
         assert!(rfc5424(&wrapped, Facility::Local0, "", "a", 1).starts_with("<133>1 "));
         assert!(rfc5424(&wrapped, Facility::Local0, "", "a", 1).contains("Z - a 1 "));

@@ -4,6 +4,10 @@
 //! status, action). A search reads only blocks whose time range overlaps and whose filter
 //! may hold every term asked for.
 //!
+//! A compressed segment (`*.jsonl.zst`) holds one compressed frame per block, and its index
+//! (`*.jsonl.zst.idx`) says where each frame starts, so a search decompresses only the blocks
+//! it reads.
+//!
 //! The index is derived data written beside a sealed segment (`*.jsonl.idx`); it is not part
 //! of the tamper evidence. `audit verify` rebuilds it and reports a mismatch, and a missing
 //! or unreadable index is rebuilt in memory.
@@ -21,7 +25,9 @@ pub const BLOCK: u32 = 256;
 const BLOOM_BYTES: usize = 1024;
 /// Hash functions per term.
 const BLOOM_K: u64 = 4;
-const MAGIC: &[u8; 8] = b"YKAIDX1\n";
+/// Version 1 had no stored offsets (plain segments only); it is still read.
+const MAGIC_V1: &[u8; 8] = b"YKAIDX1\n";
+const MAGIC: &[u8; 8] = b"YKAIDX2\n";
 
 /// The index file of a segment file.
 pub fn index_path(segment: &Path) -> PathBuf {
@@ -111,6 +117,9 @@ pub fn terms_of<'a>(probe: &'a Probe<'a>) -> Vec<Term<'a>> {
 pub struct Block {
     /// Byte offset of the block's first line.
     pub offset: u64,
+    /// Where the block starts in the file: `offset` in a plain segment, its compressed frame's
+    /// offset in a compressed one.
+    pub stored_offset: u64,
     /// 1-based line number of its first line.
     pub first_line: u64,
     /// Lines in the block.
@@ -141,8 +150,10 @@ impl Block {
 pub struct Index {
     /// Blocks in file order.
     pub blocks: Vec<Block>,
-    /// Length of the segment file the index covers.
+    /// Length of the segment's lines the index covers.
     pub covers_bytes: u64,
+    /// Length of the file it covers (`covers_bytes`, unless compressed).
+    pub stored_bytes: u64,
 }
 
 /// Builds an [`Index`] line by line, as a segment is written or read.
@@ -160,6 +171,7 @@ impl IndexBuilder {
         self.lines += 1;
         let block = self.current.get_or_insert_with(|| Block {
             offset,
+            stored_offset: offset,
             first_line: self.lines,
             lines: 0,
             min_ms: i64::MAX,
@@ -177,6 +189,7 @@ impl IndexBuilder {
             }
         }
         self.index.covers_bytes = offset + len;
+        self.index.stored_bytes = offset + len;
         if block.lines == BLOCK {
             self.close_block();
         }
@@ -224,8 +237,10 @@ impl Index {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(self.blocks.len() as u64).to_le_bytes());
         out.extend_from_slice(&self.covers_bytes.to_le_bytes());
+        out.extend_from_slice(&self.stored_bytes.to_le_bytes());
         for b in &self.blocks {
             out.extend_from_slice(&b.offset.to_le_bytes());
+            out.extend_from_slice(&b.stored_offset.to_le_bytes());
             out.extend_from_slice(&b.first_line.to_le_bytes());
             out.extend_from_slice(&b.lines.to_le_bytes());
             out.extend_from_slice(&b.min_ms.to_le_bytes());
@@ -238,15 +253,20 @@ impl Index {
     /// Parse; `None` if the bytes are not an index.
     pub fn from_index_bytes(bytes: &[u8]) -> Option<Index> {
         let mut r = Reader(bytes);
-        if r.take(8)? != MAGIC {
-            return None;
-        }
+        let v2 = match r.take(8)? {
+            m if m == MAGIC => true,
+            m if m == MAGIC_V1 => false,
+            _ => return None,
+        };
         let count = r.u64()?;
         let covers_bytes = r.u64()?;
+        let stored_bytes = if v2 { r.u64()? } else { covers_bytes };
         let mut blocks = Vec::with_capacity(usize::try_from(count).ok()?.min(1 << 20));
         for _ in 0..count {
+            let offset = r.u64()?;
             blocks.push(Block {
-                offset: r.u64()?,
+                offset,
+                stored_offset: if v2 { r.u64()? } else { offset },
                 first_line: r.u64()?,
                 lines: u32::from_le_bytes(r.take(4)?.try_into().ok()?),
                 min_ms: r.u64()? as i64,
@@ -257,6 +277,7 @@ impl Index {
         r.0.is_empty().then_some(Index {
             blocks,
             covers_bytes,
+            stored_bytes,
         })
     }
 
@@ -271,14 +292,47 @@ impl Index {
         std::fs::rename(&tmp, &path).map_err(|e| AuditError::io(&path, e))
     }
 
-    /// The index written beside `segment`, if there is one that covers `len` bytes.
+    /// The index written beside `segment`, if there is one that covers its `len` bytes.
     pub fn read_for(segment: &Path, len: u64) -> Option<Index> {
         let mut bytes = Vec::new();
         std::fs::File::open(index_path(segment))
             .ok()?
             .read_to_end(&mut bytes)
             .ok()?;
-        Index::from_index_bytes(&bytes).filter(|i| i.covers_bytes == len)
+        Index::from_index_bytes(&bytes).filter(|i| i.stored_bytes == len)
+    }
+
+    /// The index of a segment's contents as read ([`super::segment::read`]): a compressed
+    /// segment's blocks start at its frames. `None` if the frames are not the index's blocks
+    /// (a file compressed whole by another tool).
+    pub fn of_contents(contents: &super::segment::Contents) -> Option<Index> {
+        let mut index = IndexBuilder::from_bytes(&contents.bytes);
+        if contents.frames.is_empty() {
+            return Some(index);
+        }
+        if contents.frames.len() != index.blocks.len()
+            || contents
+                .frames
+                .iter()
+                .zip(&index.blocks)
+                .any(|((_, plain), b)| *plain != b.offset)
+        {
+            return None;
+        }
+        for (block, (stored, _)) in index.blocks.iter_mut().zip(&contents.frames) {
+            block.stored_offset = *stored;
+        }
+        index.stored_bytes = contents.stored_len;
+        Some(index)
+    }
+
+    /// Where block `i` ends in the segment's lines and in the file.
+    pub fn block_end(&self, i: usize) -> (u64, u64) {
+        self.blocks
+            .get(i + 1)
+            .map_or((self.covers_bytes, self.stored_bytes), |b| {
+                (b.offset, b.stored_offset)
+            })
     }
 }
 

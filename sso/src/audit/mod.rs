@@ -1,14 +1,17 @@
 //! The tamper-evident audit log shared by the gateway and the app: records in Elastic Common
 //! Schema ([`record`]), chained by hash ([`chain`]) into segment files ([`segment`]) that are
-//! sealed with an Ed25519 signature ([`seal`]), written by one thread per process behind a
-//! bounded queue ([`writer`], [`stream`]) and copied to syslog and the journal
-//! ([`forward`]); then checked ([`verify`]) and searched through a per-segment index
-//! ([`index`], [`search`], [`when`]).
+//! sealed with an Ed25519 signature ([`seal`]), pinned by signed checkpoints kept outside the
+//! segments ([`checkpoint`]), written by one thread per process behind a bounded queue
+//! ([`writer`], [`stream`]), compressed once sealed ([`compress`]) and copied to syslog and
+//! the journal ([`forward`]); then checked ([`verify`]) and searched through a per-segment
+//! index ([`index`], [`search`], [`when`]).
 //!
 //! Framework-free like the rest of `sso`: the binaries adapt it (the gateway builds request
 //! records in its logging phase; the app records administrative actions).
 
 pub mod chain;
+pub mod checkpoint;
+pub mod compress;
 pub mod forward;
 pub mod index;
 pub mod record;

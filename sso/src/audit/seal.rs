@@ -129,12 +129,18 @@ impl SealKey {
 
     /// Sign `facts`.
     pub fn seal(&self, facts: SealFacts) -> Seal {
-        let signature = self.pair.sign(facts.message().as_bytes());
+        let signature = self.sign_message(facts.message().as_bytes());
         Seal {
             facts,
             key_id: self.id.clone(),
-            signature: base64::engine::general_purpose::STANDARD.encode(signature.as_ref()),
+            signature,
         }
+    }
+
+    /// An Ed25519 signature over `message`, base64 (seals and checkpoints; each message
+    /// starts with its own domain tag).
+    pub(crate) fn sign_message(&self, message: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.pair.sign(message).as_ref())
     }
 }
 
@@ -189,15 +195,34 @@ impl SealVerifier {
 
     /// Whether `seal` is a valid signature over its facts by one of the keys.
     pub fn check(&self, seal: &Seal) -> Result<(), SealProblem> {
-        let Some((_, key)) = self.keys.iter().find(|(id, _)| *id == seal.key_id) else {
-            return Err(SealProblem::UnknownKey(seal.key_id.clone()));
+        self.check_message(
+            &seal.key_id,
+            &seal.signature,
+            seal.facts.message().as_bytes(),
+        )
+    }
+
+    /// Whether `signature` (base64) is key `key_id`'s over `message`.
+    pub(crate) fn check_message(
+        &self,
+        key_id: &str,
+        signature: &str,
+        message: &[u8],
+    ) -> Result<(), SealProblem> {
+        let Some((_, key)) = self.keys.iter().find(|(id, _)| id == key_id) else {
+            return Err(SealProblem::UnknownKey(key_id.to_owned()));
         };
         let signature = base64::engine::general_purpose::STANDARD
-            .decode(&seal.signature)
+            .decode(signature)
             .map_err(|_| SealProblem::BadSignature)?;
         UnparsedPublicKey::new(&ED25519, key)
-            .verify(seal.facts.message().as_bytes(), &signature)
+            .verify(message, &signature)
             .map_err(|_| SealProblem::BadSignature)
+    }
+
+    /// Whether no key was given.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 }
 

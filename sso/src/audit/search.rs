@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::AuditError;
 use super::chain::Probe;
 use super::index::{Index, IndexBuilder, Term};
-use super::segment::{self, lines};
+use super::segment::{self, compressed_path, is_compressed, lines};
 
 /// Which statuses match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,23 +218,26 @@ fn search_dir(
     }
     let mut taken = 0usize;
     for seg in segments {
-        let file = std::fs::File::open(&seg.path).map_err(|e| AuditError::io(&seg.path, e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| AuditError::io(&seg.path, e))?
-            .len();
+        // Compression may have replaced the plain file since the directory was listed.
+        let path = if !seg.path.exists() && compressed_path(&seg.path).exists() {
+            compressed_path(&seg.path)
+        } else {
+            seg.path.clone()
+        };
+        let compressed = is_compressed(&path);
+        let file = std::fs::File::open(&path).map_err(|e| AuditError::io(&path, e))?;
+        let len = file.metadata().map_err(|e| AuditError::io(&path, e))?.len();
         found.segments += 1;
         // A sealed segment has an index beside it; the open one (or one whose index is
         // missing) is read whole and indexed in memory.
-        let (index, whole) = match Index::read_for(&seg.path, len) {
+        let (index, whole) = match Index::read_for(&path, len) {
             Some(index) => (index, None),
             None => {
-                let bytes = std::fs::read(&seg.path).map_err(|e| AuditError::io(&seg.path, e))?;
+                let bytes = segment::read(&path)?.bytes;
                 (IndexBuilder::from_bytes(&bytes), Some(bytes))
             }
         };
-        let name = seg
-            .path
+        let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -249,20 +252,24 @@ fn search_dir(
         }
         for i in blocks {
             let block = &index.blocks[i];
-            let end = index
-                .blocks
-                .get(i + 1)
-                .map_or(index.covers_bytes, |b| b.offset);
+            let (end, stored_end) = index.block_end(i);
             let owned;
             let bytes: &[u8] = match &whole {
                 Some(all) => all
                     .get(block.offset as usize..end as usize)
                     .unwrap_or_default(),
                 None => {
-                    let mut buf = vec![0u8; usize::try_from(end - block.offset).unwrap_or(0)];
-                    file.read_exact_at(&mut buf, block.offset)
-                        .map_err(|e| AuditError::io(&seg.path, e))?;
-                    owned = buf;
+                    let size = usize::try_from(stored_end - block.stored_offset).unwrap_or(0);
+                    let mut buf = vec![0u8; size];
+                    file.read_exact_at(&mut buf, block.stored_offset)
+                        .map_err(|e| AuditError::io(&path, e))?;
+                    owned = if compressed {
+                        // Only this block's frame is decompressed.
+                        let plain = usize::try_from(end - block.offset).unwrap_or(0);
+                        zstd::bulk::decompress(&buf, plain).map_err(|e| AuditError::io(&path, e))?
+                    } else {
+                        buf
+                    };
                     &owned
                 }
             };

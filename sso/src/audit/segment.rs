@@ -1,10 +1,13 @@
 //! Segment files: `{stream}-{number:08}-{YYYYMMDD}.jsonl` in the audit directory (the date is
 //! the JST day the segment was opened), each a run of chained lines that starts with a
-//! `segment_opened` record and, once closed, ends with a seal.
+//! `segment_opened` record and, once closed, ends with a seal. A sealed segment may be
+//! compressed (`….jsonl.zst`, see [`super::compress`]): readers here see the same lines.
 
+use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::AuditError;
+use super::index::Index;
 
 /// Japan Standard Time, UTC+9 all year.
 pub const JST_OFFSET_SECS: i64 = 9 * 3600;
@@ -39,9 +42,22 @@ pub fn jst_date(time_ms: i64) -> time::Date {
         .unwrap_or(time::Date::MIN)
 }
 
-/// Parse a segment file name into (stream, number).
+/// Whether a segment file is compressed (`….jsonl.zst`).
+pub fn is_compressed(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "zst")
+}
+
+/// The compressed file of a plain segment file.
+pub fn compressed_path(plain: &Path) -> PathBuf {
+    let mut name = plain.as_os_str().to_owned();
+    name.push(".zst");
+    PathBuf::from(name)
+}
+
+/// Parse a segment file name (plain or compressed) into (stream, number).
 pub fn parse_name(name: &str) -> Option<(String, u64)> {
-    let stem = name.strip_suffix(".jsonl")?;
+    let stem = name.strip_suffix(".zst").unwrap_or(name);
+    let stem = stem.strip_suffix(".jsonl")?;
     // `{stream}-{number}-{date}`: the stream itself may contain `-`.
     let (rest, date) = stem.rsplit_once('-')?;
     let (stream, number) = rest.rsplit_once('-')?;
@@ -72,6 +88,9 @@ pub fn list(dir: &Path) -> Result<Vec<SegmentFile>, AuditError> {
         }
     }
     found.sort();
+    // A segment whose compression a crash interrupted after the compressed file was in place
+    // exists in both forms: the plain file is the original (sorted first) and wins.
+    found.dedup_by(|later, first| later.stream == first.stream && later.number == first.number);
     Ok(found)
 }
 
@@ -81,6 +100,109 @@ pub fn list_stream(dir: &Path, stream: &str) -> Result<Vec<SegmentFile>, AuditEr
         .into_iter()
         .filter(|s| s.stream == stream)
         .collect())
+}
+
+/// A segment file's lines as written: a plain file as it is, a compressed one decompressed.
+#[derive(Debug)]
+pub struct Contents {
+    /// The lines, newline-terminated, as the writer wrote them.
+    pub bytes: Vec<u8>,
+    /// For a compressed file, where each frame starts in the file and in `bytes`.
+    pub frames: Vec<(u64, u64)>,
+    /// Length of the file on disk.
+    pub stored_len: u64,
+}
+
+/// Read a segment file whole.
+pub fn read(path: &Path) -> Result<Contents, AuditError> {
+    let stored = std::fs::read(path).map_err(|e| AuditError::io(path, e))?;
+    let stored_len = stored.len() as u64;
+    if !is_compressed(path) {
+        return Ok(Contents {
+            bytes: stored,
+            frames: Vec::new(),
+            stored_len,
+        });
+    }
+    let mut bytes = Vec::with_capacity(stored.len() * 8);
+    let mut frames = Vec::new();
+    let mut at = 0usize;
+    while at < stored.len() {
+        let size = zstd::zstd_safe::find_frame_compressed_size(&stored[at..])
+            .map_err(|code| damaged(path, at, zstd::zstd_safe::get_error_name(code)))?;
+        frames.push((at as u64, bytes.len() as u64));
+        zstd::stream::copy_decode(&stored[at..at + size], &mut bytes)
+            .map_err(|e| damaged(path, at, &e.to_string()))?;
+        at += size;
+    }
+    Ok(Contents {
+        bytes,
+        frames,
+        stored_len,
+    })
+}
+
+fn damaged(path: &Path, at: usize, why: &str) -> AuditError {
+    AuditError::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("cannot decompress at byte {at}: {why}"),
+        ),
+    )
+}
+
+/// The last line of a segment file (its seal, once sealed), without its newline: read from
+/// the end of a plain file, or from the last frame of a compressed one.
+pub fn last_line(path: &Path) -> Result<Vec<u8>, AuditError> {
+    if is_compressed(path) {
+        let len = std::fs::metadata(path)
+            .map_err(|e| AuditError::io(path, e))?
+            .len();
+        let tail = match Index::read_for(path, len).and_then(|i| i.blocks.last().cloned()) {
+            Some(block) => {
+                let mut file = std::fs::File::open(path).map_err(|e| AuditError::io(path, e))?;
+                file.seek(SeekFrom::Start(block.stored_offset))
+                    .map_err(|e| AuditError::io(path, e))?;
+                let mut frame = Vec::new();
+                file.read_to_end(&mut frame)
+                    .map_err(|e| AuditError::io(path, e))?;
+                zstd::stream::decode_all(&frame[..]).map_err(|e| {
+                    damaged(
+                        path,
+                        usize::try_from(block.stored_offset).unwrap_or(0),
+                        &e.to_string(),
+                    )
+                })?
+            }
+            None => read(path)?.bytes,
+        };
+        return Ok(last_of(&tail).to_vec());
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| AuditError::io(path, e))?;
+    let len = file.metadata().map_err(|e| AuditError::io(path, e))?.len();
+    let mut window = 64 * 1024u64;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| AuditError::io(path, e))?;
+        let mut buf = Vec::new();
+        file.read_to_end(&mut buf)
+            .map_err(|e| AuditError::io(path, e))?;
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if body.contains(&b'\n') || start == 0 {
+            return Ok(last_of(&buf).to_vec());
+        }
+        window *= 4;
+    }
+}
+
+fn last_of(bytes: &[u8]) -> &[u8] {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    match body.iter().rposition(|b| *b == b'\n') {
+        Some(i) => &body[i + 1..],
+        None => body,
+    }
 }
 
 /// The lines of a segment's bytes with their 1-based numbers, byte offsets and whether each
@@ -110,6 +232,10 @@ mod tests {
         assert_eq!(name, "gateway-00000042-20260401.jsonl");
         assert_eq!(parse_name(&name), Some(("gateway".into(), 42)));
         assert_eq!(
+            parse_name(&format!("{name}.zst")),
+            Some(("gateway".into(), 42))
+        );
+        assert_eq!(
             parse_name("app-audit-00000001-20260401.jsonl"),
             Some(("app-audit".into(), 1))
         );
@@ -117,6 +243,7 @@ mod tests {
             "gateway.jsonl",
             "gateway-1-20260401.jsonl",
             "x-00000001-2026.jsonl",
+            "gateway-00000001-20260401.jsonl.idx",
         ] {
             assert_eq!(parse_name(bad), None, "{bad}");
         }

@@ -1,21 +1,25 @@
 //! The file side of an audit stream, as its one writer sees it: chaining records into lines,
 //! appending them to the open segment, syncing them to disk as configured, rotating and
-//! sealing segments, recovering a segment a crash left open, and pruning segments past
-//! retention. One process writes a stream at a time (an exclusive lock on
-//! `{stream}.lock`), so a graceful upgrade's new process waits for the old one to seal.
+//! sealing segments, recovering a segment a crash left open, signing checkpoints
+//! ([`super::checkpoint`]), handing sealed segments to compression ([`super::compress`]) and
+//! pruning segments past retention by the time in their seals. One process writes a stream at
+//! a time (an exclusive lock on `{stream}.lock`), so a graceful upgrade's new process waits
+//! for the old one to seal.
 
 use std::fs::File;
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::AuditError;
 use super::chain::{GENESIS, Probe, line_hash};
+use super::checkpoint::{Checkpoint, CheckpointFacts, CheckpointLog};
+use super::compress::{self, Compressor};
 use super::forward::Line;
 use super::index::{IndexBuilder, Term};
 use super::record::{Action, Decision, EventKind, Link, Outcome, Record, now_ms};
-use super::seal::{SealFacts, SealKey};
+use super::seal::{Seal, SealFacts, SealKey};
 use super::segment::{self, SegmentFile, jst_date, lines};
 
 /// When written records are forced to disk (`fdatasync`).
@@ -40,12 +44,20 @@ pub struct StreamSettings {
     pub segment_max_bytes: u64,
     /// Also seal at midnight JST, so that each day starts a segment.
     pub rotate_daily: bool,
-    /// Sealed segments older than this are deleted (a record in the chain says which).
+    /// Sealed segments whose seal is older than this are deleted (a record in the chain says
+    /// which), at every rotation and start and once a day.
     pub retention: Duration,
     /// When records reach the disk.
     pub fsync: Fsync,
     /// Hash of the configuration in force, put in every record.
     pub config_version: Option<String>,
+    /// Directory of the stream's signed checkpoints; `None` writes none.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// How often a checkpoint is made while records come in (also at every segment's opening
+    /// and seal).
+    pub checkpoint_interval: Duration,
+    /// Compress sealed segments (zstd, per index block) on a thread of their own.
+    pub compress: bool,
 }
 
 /// The segment being written.
@@ -79,6 +91,13 @@ pub struct Stream {
     startup_copies: Vec<Line>,
     last_sync: Instant,
     unsynced: bool,
+    checkpoints: Option<CheckpointLog>,
+    /// When the last checkpoint was made, and the sequence number it pinned.
+    checkpointed: (Instant, u64),
+    checkpoint_failing: bool,
+    compressor: Option<Compressor>,
+    /// The JST day retention last ran.
+    pruned_day: time::Date,
 }
 
 /// What a copy of a line to a collector needs besides its text.
@@ -187,7 +206,7 @@ impl Stream {
         let (mut next_seq, mut prev) = (1, GENESIS.to_owned());
         let mut recovering = None;
         if let Some(last) = existing.last() {
-            let mut bytes = std::fs::read(&last.path).map_err(|e| AuditError::io(&last.path, e))?;
+            let mut bytes = segment::read(&last.path)?.bytes;
             let tail = read_tail(&bytes);
             let (Some((first_seq, first_prev)), Some((seq, hash, sealed))) =
                 (tail.first, tail.last)
@@ -247,7 +266,19 @@ impl Stream {
             startup_copies: Vec::new(),
             last_sync: Instant::now(),
             unsynced: false,
+            checkpoints: None,
+            checkpointed: (Instant::now(), 0),
+            checkpoint_failing: false,
+            compressor: None,
+            pruned_day: jst_date(now_ms()),
         };
+        if let Some(cp_dir) = &stream.settings.checkpoint_dir {
+            stream.checkpoints = Some(CheckpointLog::open(cp_dir, &stream.settings.stream)?);
+        }
+        if stream.settings.compress {
+            compress::remove_leftovers(&dir);
+            stream.compressor = Some(Compressor::start()?);
+        }
         let mut copies = Vec::new();
         let cause = match torn {
             Some(torn) => {
@@ -269,9 +300,28 @@ impl Stream {
             None => "start",
         };
         stream.start_segment(cause, previous, Some(&mut copies))?;
-        stream.prune(Some(&mut copies))?;
+        stream.prune(now_ms(), Some(&mut copies))?;
+        if let Some(compressor) = &stream.compressor {
+            // Sealed segments not yet compressed: the one just sealed after a crash, and any
+            // whose compression an exit or a crash interrupted.
+            for s in segment::list_stream(&dir, &stream.settings.stream)? {
+                if s.number < stream.open.number
+                    && !segment::is_compressed(&s.path)
+                    && seal_of(&s.path).is_some()
+                {
+                    compressor.send(s.path);
+                }
+            }
+        }
         stream.startup_copies = copies;
         Ok(stream)
+    }
+
+    /// Wait until every sealed segment handed to compression is compressed (tools, tests).
+    pub fn finish_compression(&mut self) {
+        if let Some(compressor) = self.compressor.take() {
+            compressor.finish();
+        }
     }
 
     /// The lines written while opening (recovery seal, segment opener), for collectors.
@@ -375,7 +425,7 @@ impl Stream {
                         text: Arc::from(text.as_ref()),
                         severity: meta.severity,
                         action: meta.action,
-                        seq: meta.seq,
+                        seq: Some(meta.seq),
                         time_ms: meta.time_ms,
                     });
                     start = *end;
@@ -406,6 +456,85 @@ impl Stream {
         Ok(())
     }
 
+    /// Make a checkpoint if records were written since the last one and the checkpoint
+    /// interval has passed.
+    pub fn checkpoint_if_due(&mut self, copies: Option<&mut Vec<Line>>) {
+        let (at, seq) = self.checkpointed;
+        if self.next_seq > seq + 1 && at.elapsed() >= self.settings.checkpoint_interval {
+            self.checkpoint(false, copies);
+        }
+    }
+
+    /// Sign where the stream has got to and append it to the checkpoint file (after syncing
+    /// the records it pins, so that a checkpoint never names records a power cut can take),
+    /// with a copy for collectors. A failure is logged, not fatal: the records are written.
+    fn checkpoint(&mut self, sealed: bool, copies: Option<&mut Vec<Line>>) {
+        if self.checkpoints.is_none() || !self.pending.is_empty() || self.next_seq <= 1 {
+            return;
+        }
+        if self.unsynced
+            && let Err(e) = self.sync()
+        {
+            tracing::error!(error = %e, "cannot sync the audit log for a checkpoint");
+            return;
+        }
+        let time_ms = now_ms();
+        let checkpoint = Checkpoint::sign(
+            &self.key,
+            CheckpointFacts {
+                stream: self.settings.stream.clone(),
+                segment: self.open.number,
+                seq: self.next_seq - 1,
+                hash: self.prev.clone(),
+                line: self.open.lines,
+                time_ms,
+                sealed,
+            },
+        );
+        let text = checkpoint.to_line();
+        let Some(log) = self.checkpoints.as_mut() else {
+            return;
+        };
+        match log.append(&text, time_ms) {
+            Ok(()) => {
+                self.checkpointed = (Instant::now(), self.next_seq - 1);
+                if std::mem::take(&mut self.checkpoint_failing) {
+                    tracing::info!("audit checkpoints are written again");
+                }
+                if let Some(copies) = copies {
+                    copies.push(Line {
+                        text: Arc::from(text),
+                        severity: 6,
+                        action: Action::Audit.as_str(),
+                        seq: None,
+                        time_ms,
+                    });
+                }
+            }
+            Err(e) => {
+                if !std::mem::replace(&mut self.checkpoint_failing, true) {
+                    tracing::error!(
+                        error = %e,
+                        "cannot write an audit checkpoint: truncation of the newest records may go unnoticed"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Once a JST day, delete sealed segments past retention (also done at every rotation
+    /// and start), so that a stream that rotates rarely still keeps to its retention.
+    pub fn housekeep(
+        &mut self,
+        now_ms: i64,
+        copies: Option<&mut Vec<Line>>,
+    ) -> Result<(), AuditError> {
+        if jst_date(now_ms) != self.pruned_day && self.pending.is_empty() {
+            self.prune(now_ms, copies)?;
+        }
+        Ok(())
+    }
+
     /// Seal and start a new segment if the open one is full or a JST day has passed.
     pub fn rotate_if_due(
         &mut self,
@@ -425,7 +554,7 @@ impl Stream {
                 &self.prev,
             )?;
             self.start_segment("rotation", Some(sealed), copies.as_deref_mut())?;
-            self.prune(copies)?;
+            self.prune(now_ms, copies)?;
         }
         Ok(())
     }
@@ -440,7 +569,7 @@ impl Stream {
         &mut self,
         cause: &'static str,
         previous: Option<u64>,
-        copies: Option<&mut Vec<Line>>,
+        mut copies: Option<&mut Vec<Line>>,
     ) -> Result<(), AuditError> {
         sync_dir(&self.settings.dir);
         self.push(Record {
@@ -448,18 +577,23 @@ impl Stream {
                 "segment": self.open.number,
                 "cause": cause,
                 "previous_segment": previous,
+                // `audit verify` expects a checkpoint of every segment that says so.
+                "checkpoints": self.checkpoints.is_some(),
             })),
             ..Record::new(Action::Audit, Decision::Success, "segment_opened")
         });
-        self.flush(true, copies)
+        self.flush(true, copies.as_deref_mut())?;
+        self.checkpoint(false, copies);
+        Ok(())
     }
 
-    /// Append the seal to the open segment, sync it and write its index.
+    /// Append the seal to the open segment, sync it, checkpoint it, write its index and hand
+    /// it to compression.
     fn seal(
         &mut self,
         clean: bool,
         torn_lines: Vec<u64>,
-        copies: Option<&mut Vec<Line>>,
+        mut copies: Option<&mut Vec<Line>>,
     ) -> Result<(), AuditError> {
         let records = self.open.lines - torn_lines.len() as u64;
         let facts = SealFacts {
@@ -481,34 +615,44 @@ impl Stream {
             seal: Some(seal),
             ..Record::new(Action::Audit, Decision::Success, "segment_sealed")
         });
-        self.flush(true, copies)?;
+        self.flush(true, copies.as_deref_mut())?;
         self.sync()?;
+        self.checkpoint(true, copies);
         let index = std::mem::take(&mut self.open.index).finish();
         if let Err(e) = index.write_for(&self.open.path) {
             // The index only speeds up search, which rebuilds a missing one.
             tracing::warn!(error = %e, "cannot write an audit segment index");
         }
+        if let Some(compressor) = &self.compressor {
+            compressor.send(self.open.path.clone());
+        }
         Ok(())
     }
 
-    /// Delete the oldest sealed segments past retention, and record which in the chain.
-    fn prune(&mut self, copies: Option<&mut Vec<Line>>) -> Result<(), AuditError> {
-        let cutoff = std::time::SystemTime::now()
-            .checked_sub(self.settings.retention)
-            .unwrap_or(std::time::UNIX_EPOCH);
+    /// Delete the oldest sealed segments whose seal is older than retention at `now_ms`,
+    /// and record which in the chain. The seal's time (signed, and the time of the segment's
+    /// newest record) decides, not the file's modification time, which a copy or a restore
+    /// from backup changes.
+    fn prune(&mut self, now_ms: i64, copies: Option<&mut Vec<Line>>) -> Result<(), AuditError> {
+        self.pruned_day = jst_date(now_ms);
+        let retention_ms = i64::try_from(self.settings.retention.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = now_ms.saturating_sub(retention_ms);
         let segments = segment::list_stream(&self.settings.dir, &self.settings.stream)?;
         let mut pruned: Vec<&SegmentFile> = Vec::new();
+        let mut last_hash = String::new();
         for s in segments.iter().filter(|s| s.number < self.open.number) {
-            let modified = std::fs::metadata(&s.path).and_then(|m| m.modified());
-            match modified {
-                Ok(m) if m < cutoff => pruned.push(s),
+            // A segment without a readable seal is never deleted, nor anything after it.
+            match seal_of(&s.path) {
+                Some((seal, hash)) if seal.facts.sealed_at < cutoff => {
+                    pruned.push(s);
+                    last_hash = hash;
+                }
                 _ => break,
             }
         }
         let Some(newest) = pruned.last() else {
             return Ok(());
         };
-        let last_hash = last_line_hash(&newest.path)?;
         let through = newest.number;
         let from = pruned.first().map_or(through, |s| s.number);
         for s in &pruned {
@@ -516,6 +660,18 @@ impl Stream {
             let _ = std::fs::remove_file(super::index::index_path(&s.path));
         }
         tracing::info!(from, through, "audit segments past retention deleted");
+        if let Some(log) = self.checkpoints.as_mut() {
+            match log.prune(through) {
+                Ok(files) if !files.is_empty() => {
+                    tracing::info!(
+                        files = files.len(),
+                        "audit checkpoint files of deleted segments deleted"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot delete old audit checkpoint files"),
+            }
+        }
         self.push(Record {
             detail: Some(serde_json::json!({
                 "pruned_from": from,
@@ -587,32 +743,12 @@ fn record_terms<'a>(r: &'a Record, out: &mut [Term<'a>; 8]) -> usize {
     n
 }
 
-/// The last line of a file: read from its end, as segments can be large.
-fn last_line(path: &Path) -> Result<Vec<u8>, AuditError> {
-    let mut file = File::open(path).map_err(|e| AuditError::io(path, e))?;
-    let len = file.metadata().map_err(|e| AuditError::io(path, e))?.len();
-    let mut window = 64 * 1024u64;
-    loop {
-        let start = len.saturating_sub(window);
-        file.seek(SeekFrom::Start(start))
-            .map_err(|e| AuditError::io(path, e))?;
-        let mut buf = Vec::new();
-        file.read_to_end(&mut buf)
-            .map_err(|e| AuditError::io(path, e))?;
-        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        if let Some(i) = body.iter().rposition(|b| *b == b'\n') {
-            return Ok(body[i + 1..].to_vec());
-        }
-        if start == 0 {
-            return Ok(body.to_vec());
-        }
-        window *= 4;
-    }
-}
-
-/// Hash of a segment file's last line.
-pub fn last_line_hash(path: &Path) -> Result<String, AuditError> {
-    Ok(line_hash(&last_line(path)?))
+/// The seal on a segment file's last line, with that line's hash; `None` if it has none.
+fn seal_of(path: &Path) -> Option<(Seal, String)> {
+    let line = segment::last_line(path).ok()?;
+    let probe = Probe::parse(std::str::from_utf8(&line).ok()?)?;
+    let seal: Seal = serde_json::from_value(probe.yakuba.seal?).ok()?;
+    Some((seal, line_hash(&line)))
 }
 
 #[cfg(test)]
@@ -631,6 +767,9 @@ mod tests {
             retention: Duration::from_secs(86_400),
             fsync: Fsync::Batch,
             config_version: None,
+            checkpoint_dir: None,
+            checkpoint_interval: Duration::from_secs(10),
+            compress: false,
         };
         let mut stream = Stream::open(settings, key).unwrap();
         let path = stream.segment_path().to_path_buf();

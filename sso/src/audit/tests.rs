@@ -21,6 +21,9 @@ fn settings(dir: &Path, max: u64) -> StreamSettings {
         retention: Duration::from_secs(400 * 86_400),
         fsync: Fsync::Never,
         config_version: Some("cfg1".into()),
+        checkpoint_dir: None,
+        checkpoint_interval: Duration::from_secs(10),
+        compress: false,
     }
 }
 
@@ -507,4 +510,376 @@ async fn a_durable_record_is_on_disk_when_the_wait_ends() {
     );
     w.shutdown();
     assert!(check(dir.path()).is_intact());
+}
+
+fn with_checkpoints(dir: &Path, max: u64) -> StreamSettings {
+    StreamSettings {
+        checkpoint_dir: Some(dir.join("checkpoints")),
+        checkpoint_interval: Duration::ZERO,
+        ..settings(&dir.join("audit"), max)
+    }
+}
+
+fn checkpoints(dir: &Path) -> Vec<super::checkpoint::Found> {
+    super::checkpoint::read_sources(&[dir.join("checkpoints")]).unwrap()
+}
+
+fn check_with_checkpoints(dir: &Path) -> Report {
+    super::verify::verify_dir_with(&dir.join("audit"), &verifier(dir), Some(&checkpoints(dir)))
+        .unwrap()
+}
+
+/// Write `n` requests through a checkpointed stream (a checkpoint after each) and leave its
+/// segment open, as a running gateway does.
+fn write_open(dir: &Path, n: u64, max: u64) -> Stream {
+    let mut s = Stream::open(with_checkpoints(dir, max), key(dir)).unwrap();
+    for i in 0..n {
+        s.push(request(i));
+        s.flush(false, None).unwrap();
+        s.rotate_if_due(super::record::now_ms(), None).unwrap();
+        s.checkpoint_if_due(None);
+    }
+    s
+}
+
+#[test]
+fn records_cut_from_the_end_of_the_open_segment_are_found_by_the_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = write_open(dir.path(), 30, 1 << 20);
+    let open = stream.segment_path().to_path_buf();
+    assert!(check_with_checkpoints(dir.path()).is_intact());
+    // The process still runs (or was killed); an insider cuts the last five records.
+    edit(&open, |lines| lines.truncate(lines.len() - 5));
+    // The chain alone cannot tell: nothing after them links to them.
+    assert!(check(dir.path()).is_intact());
+    let report = check_with_checkpoints(dir.path());
+    let (segment, _, kind) = only_problem(&report);
+    assert_eq!(segment, name(&open));
+    // Line 1 opens the segment, lines 2..=31 are the requests (seq 1..=31 with the opener).
+    assert!(
+        matches!(
+            kind,
+            ProblemKind::TruncatedAfterCheckpoint {
+                last: Some((26, 26)),
+                seq: 31,
+                ..
+            }
+        ),
+        "{kind:?}"
+    );
+    let text = report.problems[0].to_string();
+    assert!(
+        text.contains("records after seq 26 (line 26) are missing: seq 31 was checkpointed at 20"),
+        "{text}"
+    );
+    assert!(text.contains(".checkpoints:"), "{text}");
+    drop(stream);
+}
+
+#[test]
+fn the_newest_segments_deleted_whole_are_named_by_the_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stream = write_open(dir.path(), 200, 8 * 1024);
+    stream.close(None).unwrap();
+    let segs = segments(dir.path());
+    let n = segs.len() as u64;
+    assert!(n >= 4, "{segs:?}");
+    assert!(check_with_checkpoints(dir.path()).is_intact());
+    for newest in &segs[segs.len() - 2..] {
+        std::fs::remove_file(newest).unwrap();
+    }
+    assert!(check(dir.path()).is_intact(), "the chain alone cannot tell");
+    let report = check_with_checkpoints(dir.path());
+    assert_eq!(report.problems.len(), 2, "{:#?}", report.problems);
+    for (p, number) in report.problems.iter().zip([n - 1, n]) {
+        assert!(
+            matches!(&p.kind, ProblemKind::CheckpointedSegmentMissing { number: got, stream, .. }
+                if *got == number && stream == "gateway"),
+            "{p}"
+        );
+        assert!(
+            p.to_string()
+                .contains(&format!("segment {number} of stream gateway is missing")),
+            "{p}"
+        );
+    }
+
+    // Rewinding the checkpoint file as well leaves segments that say they were checkpointed
+    // without a checkpoint.
+    let files = std::fs::read_dir(dir.path().join("checkpoints"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect::<Vec<_>>();
+    assert_eq!(files.len(), 1);
+    let keep = n - 2;
+    edit(&files[0], |lines| {
+        lines.retain(|l| {
+            super::checkpoint::Checkpoint::find_in(l).is_some_and(|c| c.facts.segment < keep)
+        })
+    });
+    let report = check_with_checkpoints(dir.path());
+    let (segment, line, kind) = only_problem(&report);
+    assert_eq!((segment, line), (name(&segs[segs.len() - 3]), Some(1)));
+    assert_eq!(kind, &ProblemKind::NoCheckpoint);
+
+    // A forged checkpoint does not verify.
+    edit(&files[0], |lines| {
+        let last = lines.len() - 1;
+        lines[last] = lines[last].replace("\"seq\":", "\"seq\":1");
+    });
+    let report = check_with_checkpoints(dir.path());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::BadCheckpoint(_))),
+        "{:#?}",
+        report.problems
+    );
+}
+
+#[test]
+fn a_replaced_record_that_was_checkpointed_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = write_open(dir.path(), 10, 1 << 20);
+    let open = stream.segment_path().to_path_buf();
+    drop(stream);
+    // The last record rewritten: nothing in the chain follows it, but its checkpoint does.
+    edit(&open, |lines| {
+        let last = lines.len() - 1;
+        lines[last] = lines[last].replace("/x/9", "/x/8");
+    });
+    let report = check_with_checkpoints(dir.path());
+    let (_, line, kind) = only_problem(&report);
+    assert_eq!(line, Some(11));
+    assert!(
+        matches!(kind, ProblemKind::CheckpointMismatch { .. }),
+        "{kind:?}"
+    );
+}
+
+#[test]
+fn sealed_segments_are_compressed_per_block_and_still_verify_and_search_alike() {
+    let plain = tempfile::tempdir().unwrap();
+    let packed = tempfile::tempdir().unwrap();
+    for (dir, compress) in [(plain.path(), false), (packed.path(), true)] {
+        let mut s = Stream::open(
+            StreamSettings {
+                compress,
+                ..with_checkpoints(dir, 256 * 1024)
+            },
+            key(dir),
+        )
+        .unwrap();
+        for i in 0..3000 {
+            s.push(request(i));
+            s.flush(false, None).unwrap();
+            s.rotate_if_due(super::record::now_ms(), None).unwrap();
+        }
+        s.close(None).unwrap();
+        s.finish_compression();
+    }
+    let segs = segments(packed.path());
+    assert!(segs.len() > 3);
+    assert!(segs.iter().all(|p| segment::is_compressed(p)), "{segs:?}");
+    let plain_bytes: u64 = segments(plain.path())
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    let packed_bytes: u64 = segs
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    assert!(
+        packed_bytes * 5 < plain_bytes,
+        "{packed_bytes} compressed of {plain_bytes}"
+    );
+    // Every frame is one index block, and the file is one zstd stream for other tools.
+    let contents = segment::read(&segs[0]).unwrap();
+    let index = super::index::Index::read_for(&segs[0], contents.stored_len).unwrap();
+    assert_eq!(contents.frames.len(), index.blocks.len());
+    assert!(index.blocks.len() > 1);
+    assert_eq!(
+        zstd::stream::decode_all(&std::fs::read(&segs[0]).unwrap()[..]).unwrap(),
+        contents.bytes
+    );
+
+    let report = check_with_checkpoints(packed.path());
+    assert!(report.is_intact(), "{:#?}", report.problems);
+    assert_eq!(report.records, check(plain.path()).records);
+
+    let query = |dir: &Path, f: &dyn Fn(&mut Query)| {
+        let mut q = Query {
+            limit: 10_000,
+            ..Query::default()
+        };
+        f(&mut q);
+        search(&[dir.join("audit")], &q).unwrap()
+    };
+    // The chains differ (each run's segment openers and seals carry their own times): compare
+    // which requests were found.
+    let texts = |found: super::search::Found| -> Vec<String> {
+        found
+            .hits
+            .into_iter()
+            .filter_map(|h| {
+                let v: serde_json::Value = serde_json::from_str(&h.text).ok()?;
+                Some(v["url"]["path"].as_str()?.to_owned())
+            })
+            .collect()
+    };
+    for f in [
+        &(|q: &mut Query| q.user = Some("user3".into())) as &dyn Fn(&mut Query),
+        &|q: &mut Query| {
+            q.route = Some("zaimu".into());
+            q.status = Some(StatusFilter::Class(4));
+        },
+    ] {
+        let (a, b) = (query(plain.path(), f), query(packed.path(), f));
+        assert!(!a.hits.is_empty());
+        assert_eq!(texts(a), texts(b));
+    }
+    let nobody = query(packed.path(), &|q| q.user = Some("nobody".into()));
+    assert!(nobody.blocks_read < 3, "{}", nobody.blocks_read);
+
+    // A compressed record edited (the file decompressed, edited and compressed again whole)
+    // is found at its line, like a plain one; the index no longer matches the frames.
+    let victim = &segs[1];
+    let mut lines: Vec<String> = String::from_utf8(segment::read(victim).unwrap().bytes)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[4] = lines[4].replace("\"user", "\"userX");
+    let text = lines.join("\n") + "\n";
+    std::fs::write(victim, zstd::bulk::compress(text.as_bytes(), 3).unwrap()).unwrap();
+    let report = check_with_checkpoints(packed.path());
+    let kinds: Vec<&ProblemKind> = report.problems.iter().map(|p| &p.kind).collect();
+    assert!(
+        kinds.contains(&&ProblemKind::Modified { changed_line: 5 }),
+        "{kinds:?}"
+    );
+    // Damaged bytes are reported, not a crash.
+    std::fs::write(victim, b"not zstd at all").unwrap();
+    let report = check_with_checkpoints(packed.path());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::Unreadable(_))),
+        "{:#?}",
+        report.problems
+    );
+}
+
+#[test]
+fn an_interrupted_compression_leaves_the_plain_segment_which_wins_and_is_compressed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 100, 8 * 1024);
+    let segs = segments(dir.path());
+    // As if a crash came after the compressed file was in place but before the plain one went.
+    let half = segment::compressed_path(&segs[0]);
+    std::fs::write(&half, b"garbage").unwrap();
+    std::fs::write(
+        segment::compressed_path(&segs[1]).with_extension("zst.tmp.1"),
+        b"x",
+    )
+    .unwrap();
+    assert_eq!(segments(dir.path()), segs);
+    assert!(check(dir.path()).is_intact());
+    let mut s = Stream::open(
+        StreamSettings {
+            compress: true,
+            ..settings(&dir.path().join("audit"), 1 << 20)
+        },
+        key(dir.path()),
+    )
+    .unwrap();
+    s.finish_compression();
+    s.close(None).unwrap();
+    let after = segments(dir.path());
+    assert_eq!(after.len(), segs.len() + 1);
+    assert!(
+        after[..segs.len()]
+            .iter()
+            .all(|p| segment::is_compressed(p))
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("audit"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let report = check(dir.path());
+    assert!(report.is_intact(), "{:#?}", report.problems);
+}
+
+#[test]
+fn retention_goes_by_the_time_in_the_seals_not_the_files_and_runs_once_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 100, 8 * 1024);
+    let sealed = segments(dir.path());
+    // The files look ancient (copied, restored, touched): nothing is deleted for that.
+    for p in &sealed {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH)
+            .unwrap();
+    }
+    let one_day = Duration::from_secs(86_400);
+    let mut s = Stream::open(
+        StreamSettings {
+            retention: one_day,
+            ..with_checkpoints(dir.path(), 1 << 20)
+        },
+        key(dir.path()),
+    )
+    .unwrap();
+    assert_eq!(segments(dir.path()).len(), sealed.len() + 1);
+    let now = super::record::now_ms();
+    // Later the same day: not due again.
+    s.housekeep(now + 1000, None).unwrap();
+    assert_eq!(segments(dir.path()).len(), sealed.len() + 1);
+    // Two days on, with no rotation: the daily run deletes what the seals date past a day.
+    s.housekeep(now + 2 * 86_400_000, None).unwrap();
+    assert_eq!(segments(dir.path()).len(), 1);
+    s.close(None).unwrap();
+    let report = check_with_checkpoints(dir.path());
+    assert!(report.is_intact(), "{:#?}", report.problems);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains(&format!("up to {}", sealed.len()))),
+        "{:?}",
+        report.notes
+    );
+
+    // Files that look new are deleted all the same once their seals are old.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), 100, 8 * 1024);
+    let future = std::time::SystemTime::now() + Duration::from_secs(365 * 86_400);
+    for p in segments(dir.path()) {
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(future)
+            .unwrap();
+    }
+    let mut s = Stream::open(
+        StreamSettings {
+            retention: one_day,
+            ..settings(&dir.path().join("audit"), 1 << 20)
+        },
+        key(dir.path()),
+    )
+    .unwrap();
+    s.housekeep(super::record::now_ms() + 2 * 86_400_000, None)
+        .unwrap();
+    s.close(None).unwrap();
+    assert_eq!(segments(dir.path()).len(), 1);
 }

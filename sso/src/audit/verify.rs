@@ -1,9 +1,11 @@
 //! Checking a directory of audit segments: every line's link to the one before, sequence
 //! numbers without gaps or repeats, every closed segment sealed by a known key over exactly
 //! its records, no segment missing (unless a record in the chain says retention removed
-//! it), and each index matching its segment. Problems name the segment file and line.
+//! it), each index matching its segment, and, given the stream's signed checkpoints, nothing
+//! cut from the end of the newest segment and no newest segment deleted whole. Problems name
+//! the segment file (or checkpoint) and line.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 
@@ -11,7 +13,9 @@ use sha2::{Digest as _, Sha256};
 
 use super::AuditError;
 use super::chain::{GENESIS, Probe};
-use super::index::{Index, IndexBuilder};
+use super::checkpoint::Found;
+use super::index::Index;
+use super::record::format_ms;
 use super::seal::{Seal, SealProblem, SealVerifier};
 use super::segment::{self, SegmentFile, lines};
 
@@ -66,6 +70,41 @@ pub enum ProblemKind {
     BrokenLink,
     /// The index beside the segment does not match it.
     IndexMismatch,
+    /// The segment file cannot be read back (a compressed file that does not decompress).
+    Unreadable(String),
+    /// Records after this line are gone: a checkpoint pinned a later one.
+    TruncatedAfterCheckpoint {
+        /// The last record left (`None`: none is).
+        last: Option<(u64, u64)>,
+        /// The sequence number checkpointed.
+        seq: u64,
+        /// When.
+        time_ms: i64,
+        /// Where the checkpoint was read.
+        source: String,
+    },
+    /// A segment a checkpoint names is gone, and no later segment exists to show it.
+    CheckpointedSegmentMissing {
+        /// The stream.
+        stream: String,
+        /// Its number.
+        number: u64,
+        /// The newest sequence number checkpointed in it.
+        seq: u64,
+        /// When.
+        time_ms: i64,
+    },
+    /// The record a checkpoint pinned is not the one in the segment.
+    CheckpointMismatch {
+        /// When the checkpoint was made.
+        time_ms: i64,
+        /// Where it was read.
+        source: String,
+    },
+    /// A checkpoint whose signature does not verify.
+    BadCheckpoint(String),
+    /// The segment says checkpoints were made of it, yet none is among those given.
+    NoCheckpoint,
 }
 
 impl fmt::Display for Problem {
@@ -114,6 +153,45 @@ impl fmt::Display for Problem {
             ProblemKind::IndexMismatch => {
                 f.write_str("search index does not match the segment (searches may miss records)")
             }
+            ProblemKind::Unreadable(why) => write!(f, "cannot be read: {why}"),
+            ProblemKind::TruncatedAfterCheckpoint {
+                last,
+                seq,
+                time_ms,
+                source,
+            } => {
+                match last {
+                    Some((last_seq, line)) => write!(
+                        f,
+                        "records after seq {last_seq} (line {line}) are missing: "
+                    )?,
+                    None => f.write_str("every record is missing: ")?,
+                }
+                write!(
+                    f,
+                    "seq {seq} was checkpointed at {} ({source}); the end of the segment was cut off",
+                    format_ms(*time_ms)
+                )
+            }
+            ProblemKind::CheckpointedSegmentMissing {
+                stream,
+                number,
+                seq,
+                time_ms,
+            } => write!(
+                f,
+                "segment {number} of stream {stream} is missing: it was checkpointed at {} through seq {seq} (the newest segments were deleted)",
+                format_ms(*time_ms)
+            ),
+            ProblemKind::CheckpointMismatch { time_ms, source } => write!(
+                f,
+                "is not the record checkpointed at {} ({source}): it was replaced",
+                format_ms(*time_ms)
+            ),
+            ProblemKind::BadCheckpoint(why) => write!(f, "checkpoint does not verify: {why}"),
+            ProblemKind::NoCheckpoint => f.write_str(
+                "says checkpoints were made of it, but none is among the checkpoints given (checkpoint files deleted or rewound?)",
+            ),
         }
     }
 }
@@ -147,25 +225,82 @@ struct Entry {
     link: Option<(u64, String)>,
     seal: Option<serde_json::Value>,
     pruned: Option<(u64, String)>,
+    /// A segment opener that says checkpoints are made.
+    declares_checkpoints: bool,
     terminated: bool,
 }
 
-/// Verify every stream in `dir` against `keys`.
+/// Verify every stream in `dir` against `keys`, without checkpoints (see
+/// [`verify_dir_with`]).
 pub fn verify_dir(dir: &Path, keys: &SealVerifier) -> Result<Report, AuditError> {
+    verify_dir_with(dir, keys, None)
+}
+
+/// Verify every stream in `dir` against `keys` and, when given, the streams' checkpoints:
+/// then records cut from the end of the newest segment, and newest segments deleted whole,
+/// are found too, back to the newest checkpoint among those given.
+pub fn verify_dir_with(
+    dir: &Path,
+    keys: &SealVerifier,
+    checkpoints: Option<&[Found]>,
+) -> Result<Report, AuditError> {
     let mut report = Report::default();
     let all = segment::list(dir)?;
     let mut streams: Vec<&str> = all.iter().map(|s| s.stream.as_str()).collect();
+    for found in checkpoints.unwrap_or_default() {
+        streams.push(&found.checkpoint.facts.stream);
+    }
+    streams.sort_unstable();
     streams.dedup();
     if all.is_empty() {
         report
             .notes
             .push(format!("no audit segments in {}", dir.display()));
     }
+    if checkpoints.is_none() {
+        report.notes.push(
+            "no checkpoints given: records cut from the end of the newest segment, or newest segments deleted whole, cannot be found".into(),
+        );
+    }
     for stream in streams {
         let segments: Vec<&SegmentFile> = all.iter().filter(|s| s.stream == stream).collect();
-        verify_stream(&segments, keys, &mut report)?;
+        let cps = checkpoints.map(|all| {
+            all.iter()
+                .filter(|f| f.checkpoint.facts.stream == stream)
+                .collect::<Vec<_>>()
+        });
+        verify_stream(stream, &segments, keys, cps.as_deref(), &mut report)?;
     }
     Ok(report)
+}
+
+/// The checkpoints of one stream that verify, by segment; the others are reported.
+fn valid_checkpoints<'a>(
+    checkpoints: &[&'a Found],
+    keys: &SealVerifier,
+    report: &mut Report,
+) -> BTreeMap<u64, Vec<&'a Found>> {
+    let mut by_segment: BTreeMap<u64, Vec<&Found>> = BTreeMap::new();
+    for found in checkpoints {
+        let why = match found.checkpoint.check(keys) {
+            Ok(()) if hex32(&found.checkpoint.facts.hash).is_some() => {
+                by_segment
+                    .entry(found.checkpoint.facts.segment)
+                    .or_default()
+                    .push(found);
+                continue;
+            }
+            Ok(()) => "no hash".to_owned(),
+            Err(SealProblem::UnknownKey(id)) => format!("signed by key {id}, which was not given"),
+            Err(SealProblem::BadSignature) => "signature does not match".to_owned(),
+        };
+        report.problems.push(Problem {
+            segment: found.source.clone(),
+            line: None,
+            kind: ProblemKind::BadCheckpoint(why),
+        });
+    }
+    by_segment
 }
 
 fn hex32(text: &str) -> Option<[u8; 32]> {
@@ -182,10 +317,14 @@ fn hex32(text: &str) -> Option<[u8; 32]> {
 }
 
 fn verify_stream(
+    stream: &str,
     segments: &[&SegmentFile],
     keys: &SealVerifier,
+    checkpoints: Option<&[&Found]>,
     report: &mut Report,
 ) -> Result<(), AuditError> {
+    let by_segment = valid_checkpoints(checkpoints.unwrap_or_default(), keys, report);
+    let newest_checkpointed = by_segment.keys().next_back().copied();
     // The chain state carried from one segment into the next: the next sequence number and
     // the hash of the last line, known only when the previous segment is present.
     let mut carried: Option<(u64, [u8; 32])> = None;
@@ -215,10 +354,23 @@ fn verify_stream(
         }
         expected_number = seg.number + 1;
         let newest = i + 1 == segments.len();
-        let bytes = std::fs::read(&seg.path).map_err(|e| AuditError::io(&seg.path, e))?;
+        let contents = match segment::read(&seg.path) {
+            Ok(contents) => contents,
+            Err(AuditError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::InvalidData =>
+            {
+                report
+                    .problems
+                    .push(problem(None, ProblemKind::Unreadable(source.to_string())));
+                carried = None;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let bytes = &contents.bytes;
         report.segments += 1;
 
-        let entries: Vec<Entry> = lines(&bytes)
+        let entries: Vec<Entry> = lines(bytes)
             .map(|(no, _, line, terminated)| {
                 let probe = std::str::from_utf8(line).ok().and_then(Probe::parse);
                 let detail = probe.as_ref().and_then(|p| p.yakuba.detail.as_ref());
@@ -228,6 +380,10 @@ fn verify_stream(
                         d.get("last_hash")?.as_str()?.to_owned(),
                     ))
                 });
+                let declares_checkpoints = probe
+                    .as_ref()
+                    .is_some_and(|p| p.event.reason == "segment_opened")
+                    && detail.and_then(|d| d.get("checkpoints")?.as_bool()) == Some(true);
                 Entry {
                     no,
                     hash: Sha256::digest(line).into(),
@@ -237,6 +393,7 @@ fn verify_stream(
                         .map(|c| (c.seq, c.prev.to_string())),
                     seal: probe.and_then(|p| p.yakuba.seal),
                     pruned,
+                    declares_checkpoints,
                     terminated,
                 }
             })
@@ -399,19 +556,94 @@ fn verify_stream(
             _ => report.problems.push(problem(None, ProblemKind::Unsealed)),
         }
 
-        match Index::read_for(&seg.path, bytes.len() as u64) {
-            Some(stored) if stored != IndexBuilder::from_bytes(&bytes) => {
+        if let Some(stored) = Index::read_for(&seg.path, contents.stored_len)
+            && Some(stored) != Index::of_contents(&contents)
+        {
+            report
+                .problems
+                .push(problem(None, ProblemKind::IndexMismatch));
+        }
+
+        // What the checkpoints say of this segment: each pinned record must be here as it
+        // was, and none may be later than the last one left.
+        let live: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.link.is_some() && !torn.contains(&e.no))
+            .collect();
+        match by_segment.get(&seg.number) {
+            Some(cps) => {
+                let pinned: HashMap<u64, Vec<&Found>> =
+                    cps.iter().fold(HashMap::new(), |mut m, f| {
+                        m.entry(f.checkpoint.facts.seq).or_default().push(*f);
+                        m
+                    });
+                for e in &live {
+                    let seq = e.link.as_ref().map_or(0, |(s, _)| *s);
+                    for f in pinned.get(&seq).into_iter().flatten() {
+                        if hex32(&f.checkpoint.facts.hash) != Some(e.hash) {
+                            report.problems.push(problem(
+                                Some(e.no),
+                                ProblemKind::CheckpointMismatch {
+                                    time_ms: f.checkpoint.facts.time_ms,
+                                    source: f.source.clone(),
+                                },
+                            ));
+                        }
+                    }
+                }
+                let last = live
+                    .iter()
+                    .rev()
+                    .find_map(|e| Some((e.link.as_ref()?.0, e.no)));
+                let furthest = cps
+                    .iter()
+                    .max_by_key(|f| (f.checkpoint.facts.seq, f.checkpoint.facts.time_ms));
+                if let Some(f) = furthest
+                    && last.is_none_or(|(seq, _)| seq < f.checkpoint.facts.seq)
+                {
+                    report.problems.push(problem(
+                        None,
+                        ProblemKind::TruncatedAfterCheckpoint {
+                            last,
+                            seq: f.checkpoint.facts.seq,
+                            time_ms: f.checkpoint.facts.time_ms,
+                            source: f.source.clone(),
+                        },
+                    ));
+                }
+            }
+            None if checkpoints.is_some()
+                && newest_checkpointed.is_none_or(|n| seg.number > n)
+                && entries.iter().any(|e| e.declares_checkpoints) =>
+            {
                 report
                     .problems
-                    .push(problem(None, ProblemKind::IndexMismatch));
+                    .push(problem(Some(1), ProblemKind::NoCheckpoint));
             }
-            _ => {}
+            None => {}
         }
         carried = entries
             .iter()
             .rev()
             .find(|e| !torn.contains(&e.no))
             .map(|e| (expected_seq.unwrap_or(1), e.hash));
+    }
+
+    // Segments checkpointed after the newest one here were deleted whole.
+    let newest_here = segments.last().map_or(0, |s| s.number);
+    for (number, cps) in by_segment.range(newest_here + 1..) {
+        if let Some(f) = cps.iter().max_by_key(|f| f.checkpoint.facts.seq) {
+            report.problems.push(Problem {
+                segment: f.source.clone(),
+                line: None,
+                kind: ProblemKind::CheckpointedSegmentMissing {
+                    stream: stream.to_owned(),
+                    number: *number,
+                    seq: f.checkpoint.facts.seq,
+                    time_ms: f.checkpoint.facts.time_ms,
+                },
+            });
+        }
     }
 
     // A chain that starts after segment 1 must say, in a later record, that retention

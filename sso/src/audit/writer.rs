@@ -349,6 +349,9 @@ fn write_loop<E: ToRecord>(
     let mut reported_lost = 0u64;
     let mut reported_refused = 0u64;
     let mut last_error_log: Option<Instant> = None;
+    // Since when writing has failed, and how many attempts failed: the record of the recovery
+    // says so.
+    let mut failing_since: Option<(i64, u64)> = None;
     loop {
         for line in copies.drain(..) {
             for f in forwarders {
@@ -421,23 +424,34 @@ fn write_loop<E: ToRecord>(
                 }
                 if shared.failing.swap(false, Ordering::Relaxed) {
                     tracing::info!("audit log writes again");
-                    stream.push(Record::new(
-                        Action::Audit,
-                        Decision::Success,
-                        "writing_resumed",
-                    ));
+                    let (since, attempts) = failing_since.take().unwrap_or((now_ms(), 0));
+                    stream.push(Record {
+                        detail: Some(serde_json::json!({
+                            "failing_since": super::record::format_ms(since),
+                            "failed_attempts": attempts,
+                        })),
+                        ..Record::new(Action::Audit, Decision::Success, "writing_resumed")
+                    });
                 }
                 if !shared.accepting.swap(true, Ordering::Relaxed) {
                     tracing::info!("audit log has caught up; accepting requests again");
                 }
+                let now = now_ms();
                 let want_copies = (!forwarders.is_empty()).then_some(&mut copies);
-                if let Err(e) = stream.rotate_if_due(now_ms(), want_copies) {
+                if let Err(e) = stream.rotate_if_due(now, want_copies) {
                     tracing::error!(error = %e, "cannot rotate the audit log");
                 }
+                let want_copies = (!forwarders.is_empty()).then_some(&mut copies);
+                if let Err(e) = stream.housekeep(now, want_copies) {
+                    tracing::error!(error = %e, "cannot apply the audit log's retention");
+                }
+                let want_copies = (!forwarders.is_empty()).then_some(&mut copies);
+                stream.checkpoint_if_due(want_copies);
             }
             Err(e) => {
                 shared.write_failures.fetch_add(1, Ordering::Relaxed);
                 shared.failing.store(true, Ordering::Relaxed);
+                failing_since.get_or_insert((now_ms(), 0)).1 += 1;
                 if shared.policy == FailurePolicy::FailClosed {
                     shared.accepting.store(false, Ordering::Relaxed);
                 }

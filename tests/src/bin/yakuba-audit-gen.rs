@@ -41,6 +41,10 @@ struct Args {
     /// Seed; the same seed gives the same records.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Write nothing: compress the sealed segments already in `--dir` as the gateway does
+    /// after sealing, and say how long it took.
+    #[arg(long)]
+    compress_existing: bool,
 }
 
 /// Routes with their share of requests (per mille).
@@ -57,6 +61,9 @@ const START_MS: i64 = 1_774_969_200_000;
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.compress_existing {
+        return compress_existing(&args.dir);
+    }
     let key = SealKey::load_or_create(&args.key, true).context("sealing key")?;
     let mut stream = Stream::open(
         StreamSettings {
@@ -67,6 +74,9 @@ fn main() -> anyhow::Result<()> {
             retention: Duration::from_secs(3650 * 86_400),
             fsync: Fsync::Never,
             config_version: Some("0123456789abcdef".into()),
+            checkpoint_dir: None,
+            checkpoint_interval: Duration::from_secs(10),
+            compress: false,
         },
         key,
     )?;
@@ -165,4 +175,37 @@ fn main() -> anyhow::Result<()> {
         args.dir.display()
     );
     Ok(())
+}
+
+/// Compress every sealed plain segment in `dir`, one after another on this thread, as the
+/// gateway's compression thread does.
+fn compress_existing(dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let cpu = cpu_seconds();
+    let mut count = 0;
+    for s in sso::audit::segment::list(dir)? {
+        if !sso::audit::segment::is_compressed(&s.path) {
+            sso::audit::compress::compress(&s.path)?;
+            count += 1;
+        }
+    }
+    eprintln!(
+        "compressed {count} segments in {:.1} s ({:.1} s of CPU)",
+        started.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu
+    );
+    Ok(())
+}
+
+/// This process's user and system CPU time so far, from `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0
 }

@@ -48,7 +48,8 @@ fn with_audit(toml: &str) -> SystemOptions {
 
 #[tokio::test]
 async fn requests_logins_and_logouts_are_ecs_records_in_a_chain_that_verifies() {
-    let mut sys = System::start(SystemOptions::default()).unwrap();
+    // Uncompressed, so that the insider below can edit a segment with a text editor.
+    let mut sys = System::start(with_audit("compress = false")).unwrap();
     let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
     let resp = sys
         .client()
@@ -398,7 +399,13 @@ async fn when_the_disk_fails_keep_serving_serves_on_and_counts_and_logs_what_is_
     assert!(logs.contains("records lost"));
 }
 
-/// Read RFC 6587 octet-counted frames from a TCP stream until `n` have come or 10 s pass.
+/// Whether a copy is a checkpoint rather than a chained record.
+fn is_checkpoint(text: &str) -> bool {
+    sso::audit::checkpoint::Checkpoint::find_in(text).is_some()
+}
+
+/// Read RFC 6587 octet-counted frames from a TCP stream until `n` records (and any
+/// checkpoints among them) have come or 10 s pass.
 fn read_frames(listener: &std::net::TcpListener, n: usize) -> Vec<String> {
     use std::io::Read as _;
     let (mut stream, _) = listener.accept().unwrap();
@@ -407,8 +414,10 @@ fn read_frames(listener: &std::net::TcpListener, n: usize) -> Vec<String> {
         .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let mut buf = Vec::new();
-    let mut frames = Vec::new();
-    while frames.len() < n && std::time::Instant::now() < deadline {
+    let mut frames: Vec<String> = Vec::new();
+    while frames.iter().filter(|f| !is_checkpoint(f)).count() < n
+        && std::time::Instant::now() < deadline
+    {
         let mut chunk = [0u8; 65536];
         if let Ok(k) = stream.read(&mut chunk) {
             buf.extend_from_slice(&chunk[..k]);
@@ -469,20 +478,42 @@ async fn syslog_over_udp_and_tcp_and_the_journal_get_every_record() {
     let written = sys.audit();
     let n = written.len();
 
-    let frames = read_frames(&tcp, n);
+    // Signed checkpoints travel with the records (not chained, so without a sequenceId).
+    let (checkpoints, frames): (Vec<String>, Vec<String>) = read_frames(&tcp, n)
+        .into_iter()
+        .partition(|f| is_checkpoint(f));
     assert_eq!(frames.len(), n, "every record reaches the TCP collector");
     assert!(frames[0].contains(" gw-test yakuba-gateway "));
+    assert!(
+        !checkpoints.is_empty(),
+        "the start's checkpoint reaches the collector"
+    );
+    assert!(
+        checkpoints[0].contains(" audit - \u{feff}{"),
+        "{}",
+        checkpoints[0]
+    );
     let mut udp_records = Vec::new();
     let mut buf = [0u8; 65536];
     while udp_records.len() < n {
         let k = udp.recv(&mut buf).unwrap();
-        udp_records.push(syslog_record(std::str::from_utf8(&buf[..k]).unwrap()));
+        let text = std::str::from_utf8(&buf[..k]).unwrap();
+        if !is_checkpoint(text) {
+            udp_records.push(syslog_record(text));
+        }
     }
     let mut journal_entries = Vec::new();
+    let mut journal_checkpoints = 0;
     while journal_entries.len() < n {
         let k = journal.recv(&mut buf).unwrap();
-        journal_entries.push(String::from_utf8(buf[..k].to_vec()).unwrap());
+        let entry = String::from_utf8(buf[..k].to_vec()).unwrap();
+        if is_checkpoint(&entry) {
+            journal_checkpoints += 1;
+        } else {
+            journal_entries.push(entry);
+        }
     }
+    assert!(journal_checkpoints > 0);
     for (i, record) in written.iter().enumerate() {
         let seq = &record["yakuba"]["chain"]["seq"];
         let from_tcp = syslog_record(&frames[i]);
@@ -608,4 +639,206 @@ async fn failed_logins_name_their_reason_and_a_lockout_is_a_record_of_its_own() 
     assert!(sys.audit_has(|r| r["kind"] == "login"
         && r["decision"] == "failure"
         && r["reason"] == "throttled_account"));
+}
+
+/// The newest checkpoint's sequence number in the gateway's checkpoint files.
+fn newest_checkpoint(sys: &System) -> u64 {
+    sso::audit::checkpoint::read_sources(&[sys.data_dir().join("audit-checkpoints")])
+        .unwrap()
+        .iter()
+        .map(|f| f.checkpoint.facts.seq)
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn verify_names_records_cut_from_the_open_segment_and_the_newest_segment_deleted() {
+    let mut sys =
+        System::start(with_audit("compress = false\ncheckpoint_interval = \"1s\"")).unwrap();
+    let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+    for i in 0..10 {
+        let path = format!("/denkessai/cut-{i}");
+        assert_eq!(get(&sys, &path, Some(&cookie)).await.status(), 200);
+    }
+    assert!(sys.audit_has(|r| r["path"] == "/denkessai/cut-9"));
+    // A checkpoint comes within the interval once records were written since the last.
+    let last_seq = |sys: &System| {
+        sys.audit()
+            .iter()
+            .filter_map(|r| r["yakuba"]["chain"]["seq"].as_u64())
+            .max()
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while newest_checkpoint(&sys) < last_seq(&sys) {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint came");
+        // Records written after the interval make the writer checkpoint.
+        get(&sys, "/denkessai/tick", Some(&cookie)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let pinned = newest_checkpoint(&sys);
+    sys.kill_gateway();
+    let (ok, out, err) = audit_cli(&sys, &["verify"]);
+    assert!(ok, "{out}{err}");
+
+    // An insider cuts the last three records of the open segment.
+    let segs = segments(&sys.audit_dir());
+    let open = segs.last().unwrap().clone();
+    let text = std::fs::read_to_string(&open).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let kept = lines.len() - 3;
+    std::fs::write(&open, lines[..kept].join("\n") + "\n").unwrap();
+    let (ok, out, _) = audit_cli(&sys, &["verify"]);
+    assert!(!ok, "{out}");
+    let name = open.file_name().unwrap().to_str().unwrap();
+    let last_left: serde_json::Value = serde_json::from_str(lines[kept - 1]).unwrap();
+    let expected = format!(
+        "PROBLEM: {name}: records after seq {} (line {kept}) are missing: seq {pinned} was checkpointed at",
+        last_left["yakuba"]["chain"]["seq"]
+    );
+    assert!(out.contains(&expected), "{expected}\n{out}");
+    assert!(
+        out.contains("audit-checkpoints") || out.contains(".checkpoints:"),
+        "{out}"
+    );
+    std::fs::write(&open, &text).unwrap();
+    assert!(audit_cli(&sys, &["verify"]).0);
+
+    // The next start seals it; a clean stop seals the next. Then the newest is deleted whole.
+    sys.restart_gateway().unwrap();
+    assert_eq!(
+        get(&sys, "/denkessai/later", Some(&cookie)).await.status(),
+        200
+    );
+    sys.restart_gateway().unwrap();
+    sys.kill_gateway();
+    let segs = segments(&sys.audit_dir());
+    let (ok, out, err) = audit_cli(&sys, &["verify"]);
+    assert!(ok, "{out}{err}");
+    // The open one the kill left, and the sealed one before it.
+    for newest in &segs[segs.len() - 2..] {
+        std::fs::remove_file(newest).unwrap();
+    }
+    let (ok, out, _) = audit_cli(&sys, &["verify"]);
+    assert!(!ok, "{out}");
+    for number in [segs.len() - 1, segs.len()] {
+        assert!(
+            out.contains(&format!(
+                "segment {number} of stream gateway is missing: it was checkpointed at"
+            )),
+            "segment {number}: {out}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn after_a_disk_failure_writing_resumes_the_chain_continues_and_the_gap_is_recorded() {
+    for policy in ["fail_closed", "keep_serving"] {
+        let sys = System::start(SystemOptions {
+            gateway_file_size_limit: Some(192 * 1024),
+            extra_gateway_toml: format!("[audit]\non_failure = \"{policy}\"\nqueue = 1024\n"),
+            ..SystemOptions::default()
+        })
+        .unwrap();
+        let cookie = session_cookie(&sys, "yamada", LOCAL_PASSWORD).await;
+        let client = sys.client().unwrap();
+        // Fill the disk until the policy shows: refusals, or records lost.
+        let mut refused = 0u64;
+        let mut lost = 0u64;
+        for i in 0..6000 {
+            let resp = client
+                .get(sys.url(&format!("/denkessai/{policy}-{i}")))
+                .header(COOKIE, &cookie)
+                .send()
+                .await
+                .unwrap();
+            match resp.status().as_u16() {
+                503 => refused += 1,
+                200 => {}
+                other => panic!("{policy}: request {i} answered {other}"),
+            }
+            if policy == "keep_serving" && i % 100 == 99 {
+                let ready = client.get(sys.url("/readyz")).send().await.unwrap();
+                lost = ready
+                    .text()
+                    .await
+                    .unwrap()
+                    .lines()
+                    .find_map(|l| l.strip_prefix("audit_dropped "))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+            }
+            if refused >= 5 || lost > 0 {
+                break;
+            }
+        }
+        assert!(refused >= 5 || lost > 0, "{policy}: the disk never failed");
+
+        // The disk is given room: writing resumes within the retry interval, and requests are
+        // served again.
+        sys.set_gateway_file_size_limit(None).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = get(&sys, "/denkessai/after-recovery", Some(&cookie))
+                .await
+                .status();
+            if status == 200 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{policy}: never recovered"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(
+            sys.audit_has(|r| r["path"] == "/denkessai/after-recovery"),
+            "{policy}"
+        );
+        let records = sys.audit();
+        let resumed = records
+            .iter()
+            .find(|r| r["reason"] == "writing_resumed")
+            .unwrap_or_else(|| panic!("{policy}: no writing_resumed record"));
+        assert!(
+            resumed["yakuba"]["detail"]["failed_attempts"]
+                .as_u64()
+                .unwrap()
+                >= 1,
+            "{resumed}"
+        );
+        assert!(
+            resumed["yakuba"]["detail"]["failing_since"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z')),
+            "{resumed}"
+        );
+        // What was refused or lost is itself a record, in the same chain.
+        let (reason, field, count) = if policy == "fail_closed" {
+            ("requests_refused", "refused", refused)
+        } else {
+            ("records_lost", "lost", lost)
+        };
+        let gap = records
+            .iter()
+            .find(|r| r["reason"] == reason)
+            .unwrap_or_else(|| panic!("{policy}: no {reason} record"));
+        assert_eq!(gap["event"]["kind"], "alert");
+        let recorded = gap["yakuba"]["detail"][field].as_u64().unwrap();
+        if policy == "fail_closed" {
+            assert_eq!(recorded, count, "{gap}");
+        } else {
+            assert!(recorded >= count, "{gap}: {count} lost when last asked");
+        }
+        // One chain across the failure: sequence numbers run on without a gap, and verify
+        // (which checks every link) finds nothing wrong.
+        let seqs: Vec<u64> = records
+            .iter()
+            .filter_map(|r| r["yakuba"]["chain"]["seq"].as_u64())
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{policy}");
+        let (ok, out, err) = audit_cli(&sys, &["verify"]);
+        assert!(ok, "{policy}: {out}{err}");
+        assert!(out.contains("0 problem(s)"), "{out}");
+    }
 }
