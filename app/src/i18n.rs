@@ -110,6 +110,10 @@ pub struct Texts {
     pub footer: &'static str,
     /// Weekday names, Sunday first.
     pub weekdays: [&'static str; 7],
+    /// The modules in the header on every page: path and name.
+    pub nav: [(&'static str, &'static str); 5],
+    /// Accessible label of the module navigation.
+    pub nav_label: &'static str,
 }
 
 /// Japanese texts.
@@ -134,6 +138,14 @@ pub static JA: Texts = Texts {
     coming_soon_detail: "この機能は準備中です。",
     footer: "Yakuba 庁内グループウェア",
     weekdays: ["日", "月", "火", "水", "木", "金", "土"],
+    nav: [
+        ("/", "ポータル"),
+        ("/schedule", "スケジュール"),
+        ("/facilities", "設備予約"),
+        ("/whereabouts", "在席確認"),
+        ("/memos", "伝言メモ"),
+    ],
+    nav_label: "機能",
 };
 
 /// English texts.
@@ -158,6 +170,14 @@ pub static EN: Texts = Texts {
     coming_soon_detail: "This module is on its way.",
     footer: "Yakuba city hall groupware",
     weekdays: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+    nav: [
+        ("/", "Portal"),
+        ("/schedule", "Schedule"),
+        ("/facilities", "Facilities"),
+        ("/whereabouts", "Whereabouts"),
+        ("/memos", "Phone memos"),
+    ],
+    nav_label: "Modules",
 };
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)
+        .layer(middleware::from_fn(crate::audit::routes::request_id))
         .layer(middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -284,6 +285,46 @@ pub fn render(page: &impl Template) -> Result<String, AppError> {
     page.render().map_err(|e| AppError::Render(Box::new(e)))
 }
 
+/// The page every [`AppError`] is shown as: the site's layout, what happened in Japanese
+/// and English, and a way back to the portal.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    /// Layout texts (Japanese: the message itself carries both languages).
+    t: &'static crate::i18n::Texts,
+    /// The page title.
+    title: &'static str,
+    /// The message, one paragraph per line.
+    lines: Vec<&'static str>,
+}
+
+fn error_page(status: StatusCode, error: &AppError) -> Response {
+    let title = match status {
+        StatusCode::UNAUTHORIZED => "認証が必要です / Authentication required",
+        StatusCode::NOT_FOUND => "ページが見つかりません / Not found",
+        StatusCode::FORBIDDEN => "利用できません / Not allowed",
+        StatusCode::SERVICE_UNAVAILABLE => "混み合っています / Busy",
+        _ => "エラー / Error",
+    };
+    let message = error.public_message();
+    let page = ErrorPage {
+        t: Lang::Ja.texts(),
+        title,
+        lines: message.lines().filter(|l| !l.is_empty()).collect(),
+    };
+    // The template has no data that can fail to render; fall back to the text if it does.
+    let (content_type, body) = match page.render() {
+        Ok(html) => ("text/html; charset=utf-8", html),
+        Err(_) => ("text/plain; charset=utf-8", message.to_owned()),
+    };
+    (
+        status,
+        [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-store")],
+        body,
+    )
+        .into_response()
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match self.severity() {
@@ -294,15 +335,7 @@ impl IntoResponse for AppError {
                 // Logged once, here, without the user's input; a handler that shows its form
                 // again instead logs it itself.
                 warn!(error = %self, "database busy: answered 503");
-                let response = (
-                    [
-                        (CONTENT_TYPE, "text/plain; charset=utf-8"),
-                        (CACHE_CONTROL, "no-store"),
-                    ],
-                    self.public_message(),
-                )
-                    .into_response();
-                return busy(response);
+                return busy(error_page(StatusCode::SERVICE_UNAVAILABLE, &self));
             }
             Severity::Internal => {
                 // The one place internal errors are logged; the user sees only the message.
@@ -310,15 +343,7 @@ impl IntoResponse for AppError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        (
-            status,
-            [
-                (CONTENT_TYPE, "text/plain; charset=utf-8"),
-                (CACHE_CONTROL, "no-store"),
-            ],
-            self.public_message(),
-        )
-            .into_response()
+        error_page(status, &self)
     }
 }
 

@@ -352,6 +352,19 @@ async fn an_unknown_path_is_404_for_users_and_401_for_anyone_else() {
     let reply = app.get_as("/no/such/page", yamada()).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
     assert!(reply.body.contains("ページが見つかりません"));
+    // A page of the site, in its layout with the module navigation, not bare text.
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        Some("text/html; charset=utf-8")
+    );
+    for part in [
+        "<!DOCTYPE html>",
+        "/static/app.css",
+        "href=\"/schedule\"",
+        "Back to the portal",
+    ] {
+        assert!(reply.body.contains(part), "{part} missing: {}", reply.body);
+    }
     app.get("/no/such/page", None)
         .await
         .assert_unauthenticated();
