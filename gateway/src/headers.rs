@@ -15,6 +15,10 @@ use sso::Identity;
 /// Every header with this prefix belongs to the gateway.
 const RESERVED_PREFIX: &str = "x-yakuba-";
 
+/// The gateway's id of the request, sent to every upstream (the app records it as
+/// `http.request.id`, as the gateway's own record does): a client's is never passed on.
+pub const REQUEST_ID: &str = "x-request-id";
+
 /// Forwarding headers the gateway sets itself; client values are dropped.
 const FORWARDING: [&str; 5] = [
     "x-forwarded-for",
@@ -64,10 +68,24 @@ pub fn fold(name: &str) -> String {
         .collect()
 }
 
+/// Whether `name` folds to `folded` (already folded), without allocating.
+fn folds_to(name: &str, folded: &str) -> bool {
+    name.len() == folded.len()
+        && name.bytes().zip(folded.bytes()).all(|(b, f)| {
+            let b = if b == b'_' {
+                b'-'
+            } else {
+                b.to_ascii_lowercase()
+            };
+            b == f
+        })
+}
+
 /// The set of header names no client may send through the gateway.
 #[derive(Debug, Clone)]
 pub struct ReservedHeaders {
-    names: HashSet<String>,
+    /// Folded, without repeats.
+    names: Vec<String>,
     /// Lengths of the reserved names, a cheap first filter.
     lengths: HashSet<usize>,
 }
@@ -78,13 +96,17 @@ impl ReservedHeaders {
     pub fn new(routes: &[Route]) -> ReservedHeaders {
         let mut names: HashSet<String> = FORWARDING.iter().map(|s| (*s).to_owned()).collect();
         names.insert(fold(sso::assertion::HEADER));
+        names.insert(REQUEST_ID.to_owned());
         for route in routes {
             for h in &route.headers {
                 names.insert(fold(&h.name));
             }
         }
         let lengths = names.iter().map(String::len).collect();
-        ReservedHeaders { names, lengths }
+        ReservedHeaders {
+            names: names.into_iter().collect(),
+            lengths,
+        }
     }
 
     /// Whether a client-supplied header called `name` must be removed.
@@ -104,7 +126,9 @@ impl ReservedHeaders {
         if !self.lengths.contains(&name.len()) {
             return false;
         }
-        self.names.contains(&fold(name))
+        // Common headers share lengths with reserved ones (`accept-encoding` and
+        // `x-forwarded-for`): compare folding on the fly rather than allocate a folded copy.
+        self.names.iter().any(|n| folds_to(name, n))
     }
 }
 
@@ -268,6 +292,8 @@ mod tests {
             "x-remote-user",
             "X_Remote_User",
             "X-REMOTE-USER",
+            "X-Request-Id",
+            "x_request_id",
             "X-Forwarded-For",
             "x_forwarded_for",
             "Forwarded",

@@ -358,7 +358,11 @@ impl System {
     /// Change the running gateway's file size limit (`None`: none), as a disk that fills up
     /// or is given room again; the gateway keeps running.
     pub fn set_gateway_file_size_limit(&self, limit: Option<u64>) -> anyhow::Result<()> {
-        let pid = self.gateway.as_ref().context("no gateway is running")?.pid();
+        let pid = self
+            .gateway
+            .as_ref()
+            .context("no gateway is running")?
+            .pid();
         let value = limit.map_or_else(|| "unlimited".to_owned(), |l| l.to_string());
         let out = Command::new("prlimit")
             .arg(format!("--pid={pid}"))

@@ -13,4 +13,4 @@ pub mod routes;
 mod texts;
 mod trail;
 
-pub use trail::{AdminAction, AuditTrail, record};
+pub use trail::{AdminAction, AuditTrail, record, with_request_id};

@@ -4,7 +4,8 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
 use sso::audit::{Decision, Record};
@@ -20,6 +21,21 @@ use crate::state::AppState;
 /// The audit routes.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/audit", get(page))
+}
+
+/// Middleware: the gateway's request id (`X-Request-Id`, which the gateway sets and never
+/// takes from a client) for the audit records the request makes. Anything that is not the
+/// gateway's form of id is ignored.
+pub async fn request_id(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=40).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        })
+        .map(str::to_owned);
+    super::with_request_id(id, next.run(request)).await
 }
 
 /// Decisions offered in the form.

@@ -133,6 +133,22 @@ fn log(record: &Record) {
     }
 }
 
+tokio::task_local! {
+    /// The gateway's id of the request being handled (`X-Request-Id`), for its records.
+    static REQUEST_ID: Option<String>;
+}
+
+/// Run `handler` with `id` as the request id its audit records carry (`http.request.id`, the
+/// same as the gateway's record of the request).
+pub async fn with_request_id<F: std::future::Future>(id: Option<String>, handler: F) -> F::Output {
+    REQUEST_ID.scope(id, handler).await
+}
+
+/// The request id of the request being handled, if the gateway sent one.
+fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok().flatten()
+}
+
 /// A security-relevant administrative action, for [`record`].
 #[derive(Debug, Clone)]
 pub struct AdminAction<'a> {
@@ -154,6 +170,7 @@ pub(super) fn by(actor: &Claims, decision: Decision, reason: &'static str) -> Re
         department: actor.dept.clone(),
         session: Some(actor.sid.clone()),
         auth_method: Some(actor.amr.as_str()),
+        request_id: current_request_id(),
         ..Record::new(Action::Admin, decision, reason)
     }
 }

@@ -136,9 +136,36 @@ fn http_version(version: http::Version) -> Option<&'static str> {
     }
 }
 
+/// Longest request id: 8 hex digits, `-`, up to 16 hex digits.
+const REQUEST_ID_MAX: usize = 25;
+
+/// Write the request id (`{instance:08x}-{id:x}`) into `buf` without `core::fmt`, which costs
+/// many times what the digits need on the request path; returns its length.
+fn write_request_id(buf: &mut [u8; REQUEST_ID_MAX], instance: u32, id: u64) -> usize {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, slot) in buf[..8].iter_mut().enumerate() {
+        *slot = HEX[((instance >> (28 - 4 * i)) & 0xf) as usize];
+    }
+    buf[8] = b'-';
+    let digits = (64 - id.leading_zeros()).div_ceil(4).max(1) as usize;
+    for i in 0..digits {
+        buf[9 + i] = HEX[((id >> (4 * (digits - 1 - i))) & 0xf) as usize];
+    }
+    9 + digits
+}
+
 /// The request id as records and logs show it.
 pub fn request_id_text(instance: u32, id: u64) -> String {
-    format!("{instance:08x}-{id:x}")
+    let mut buf = [0u8; REQUEST_ID_MAX];
+    let n = write_request_id(&mut buf, instance, id);
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// The request id as an `X-Request-Id` value.
+fn request_id_value(instance: u32, id: u64) -> Option<http::HeaderValue> {
+    let mut buf = [0u8; REQUEST_ID_MAX];
+    let n = write_request_id(&mut buf, instance, id);
+    http::HeaderValue::from_bytes(&buf[..n]).ok()
 }
 
 impl RequestFacts {
@@ -298,6 +325,11 @@ impl AuditLog {
         request_id_text(self.instance, id)
     }
 
+    /// The request id as the `X-Request-Id` value sent upstream (the same text).
+    pub fn request_id_header(&self, id: u64) -> Option<http::HeaderValue> {
+        request_id_value(self.instance, id)
+    }
+
     /// Whether new requests may be served (see `audit.on_failure`).
     pub fn accepting(&self) -> bool {
         self.writer.accepting()
@@ -333,4 +365,24 @@ pub fn config_hash(text: &[u8]) -> (String, String) {
     let full = sso::audit::chain::hex(&sha2::Sha256::digest(text));
     let short = full[..16].to_owned();
     (full, short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_read_the_same_in_records_and_upstream_headers() {
+        for (instance, id, text) in [
+            (0x0012_abcd, 1, "0012abcd-1"),
+            (0xffff_ffff, 0, "ffffffff-0"),
+            (7, 0x1f, "00000007-1f"),
+            (0xdead_beef, u64::MAX, "deadbeef-ffffffffffffffff"),
+        ] {
+            assert_eq!(request_id_text(instance, id), text);
+            assert_eq!(format!("{instance:08x}-{id:x}"), text);
+            let value = request_id_value(instance, id).unwrap();
+            assert_eq!(value.as_bytes(), text.as_bytes());
+        }
+    }
 }

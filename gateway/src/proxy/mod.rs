@@ -423,6 +423,9 @@ impl ProxyHttp for Proxy {
         if let Some(host) = &ctx.host {
             upstream.insert_header("x-forwarded-host", host.as_str())?;
         }
+        if let Some(id) = state.audit.request_id_header(ctx.request_id) {
+            upstream.insert_header(headers::REQUEST_ID, id)?;
+        }
 
         let Some(route) = ctx.route.map(|r| state.routes.get(r)) else {
             return Err(Error::explain(
