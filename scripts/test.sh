@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the full test suite: formatting, lints, unit tests, store tests on SQLite and on a
 # throwaway PostgreSQL cluster, and end-to-end tests against real slapd, the real binaries
-# and the sample legacy systems, Samba AD and a real OpenID provider.
+# and the sample legacy systems, Samba AD and a real OpenID provider; then the packages
+# (packaging/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -13,3 +14,6 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --workspace --bins --locked
 cargo test --workspace --locked --no-fail-fast
+# The packages: reproducible bundle, lintian and rpmlint, and install → start → log in →
+# reload → watchdog → upgrade → purge in a Debian 12 container booted offline.
+packaging/test.sh
