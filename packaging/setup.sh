@@ -40,17 +40,20 @@ if [ -z "$root" ]; then
     /usr/bin/yakuba-gateway keygen --config /etc/yakuba/gateway.toml >/dev/null
     umask 022
 fi
-for secret in session.secret assertion.key vault.key; do
+for secret in session.secret assertion.key vault.key audit.key; do
     if [ -f "$root/etc/yakuba/secrets/$secret" ]; then
         chown root:root "$root/etc/yakuba/secrets/$secret"
         chmod 0600 "$root/etc/yakuba/secrets/$secret"
     fi
 done
-# The app verifies assertions with the public half.
-if [ -f "$root/etc/yakuba/secrets/assertion.pub" ]; then
-    chown root:yakuba "$root/etc/yakuba/secrets/assertion.pub"
-    chmod 0640 "$root/etc/yakuba/secrets/assertion.pub"
-fi
+# The app verifies assertions with the public half; `audit verify` checks seals with the
+# audit key's.
+for public in assertion.pub audit.pub; do
+    if [ -f "$root/etc/yakuba/secrets/$public" ]; then
+        chown root:yakuba "$root/etc/yakuba/secrets/$public"
+        chmod 0640 "$root/etc/yakuba/secrets/$public"
+    fi
+done
 # The certificate is read again on every graceful upgrade (a renewed one takes effect by
 # `systemctl reload`), so it is a plain file the service's group may read.
 for file in cert.pem key.pem; do

@@ -155,11 +155,14 @@ inside() {
     nsenter -t "$leader" -a env LANG=C.UTF-8 "$@"
 }
 for _ in $(seq 150); do
+    # systemd-nspawn's first child may be a short-lived helper: look for init again each time.
+    leader="$(pgrep -P "$nspawn_pid" | head -n 1 || true)"
+    [ -n "$leader" ] || { sleep 0.2; continue; }
     state="$(inside systemctl is-system-running 2>/dev/null || true)"
     case "$state" in running | degraded) break ;; esac
     sleep 0.2
 done
-case "$state" in running | degraded) ;; *) fail "the container did not boot: $state" ;; esac
+case "$state" in running | degraded) ;; *) fail "the container did not boot: '$state' $(tail -n 20 "$work/console.log")" ;; esac
 check "Debian 12 booted under systemd-nspawn --private-network ($state)"
 
 # Everything below runs inside, offline.
@@ -203,7 +206,7 @@ EOF
     cat "$f.new" > "$f" && rm "$f.new"
     sed -i "s/^seed_demo_if_empty = false/seed_demo_if_empty = true/" /etc/yakuba/app.toml
     systemctl start yakuba-app yakuba-gateway
-'
+' > "$work/start.txt" 2>&1 || fail "start: $(cat "$work/start.txt"; inside journalctl -u yakuba-app -u yakuba-gateway --no-pager | tail -n 40)"
 for unit in yakuba-app yakuba-gateway; do
     [ "$(inside systemctl is-active "$unit")" = active ] \
         || fail "$unit is not active: $(inside journalctl -u "$unit" --no-pager | tail -n 30)"
@@ -240,6 +243,13 @@ check "Prometheus metrics on 127.0.0.1:9464 and :9465 count the login and the po
 inside journalctl -u yakuba-gateway -o verbose --no-pager | grep -c 'SYSLOG_IDENTIFIER=yakuba-gateway' >/dev/null \
     || fail "the gateway does not log to the journal natively"
 check "the gateway logs to the journal with its own fields"
+
+inside sh -ec '
+    test "$(stat -c "%a %U" /etc/yakuba/secrets/audit.key)" = "600 root"
+    yakuba-gateway audit verify --config /etc/yakuba/gateway.toml
+' > "$work/verify-audit.txt" 2>&1 || fail "audit verify: $(cat "$work/verify-audit.txt")"
+grep -c " 0 problem(s)" "$work/verify-audit.txt" >/dev/null || fail "audit verify: $(cat "$work/verify-audit.txt")"
+check "the gateway seals its audit log with a root-only key handed over by systemd; audit verify: 0 problems"
 
 step "backup and restore"
 inside sh -ec '
@@ -320,11 +330,12 @@ step "purge"
 inside sh -ec 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq yakuba >/dev/null 2>&1
     test ! -e /etc/yakuba
     test ! -e /var/lib/yakuba/gateway && test ! -e /var/lib/yakuba/app
-    ls /var/log/yakuba/audit/gateway-*.jsonl >/dev/null
+    ls /var/log/yakuba/audit/gateway-*.jsonl* >/dev/null
+    test -f /var/log/yakuba/gateway-audit.pub && test -f /var/log/yakuba/app-audit.pub
     test -f /var/lib/yakuba/backup/app.db
     test ! -e /usr/lib/systemd/system/yakuba-gateway.service
     ! pgrep -u yakuba >/dev/null' || fail "purge left or removed the wrong things"
-check "purge removed configuration, secrets and databases, kept the audit log and backups, stopped everything"
+check "purge removed configuration, secrets and databases, kept the audit log (with its public keys) and backups, stopped everything"
 
 echo "packaging tests took $((SECONDS - started)) s"
 echo "packaging: $passed passed, 0 failed"

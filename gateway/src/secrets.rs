@@ -27,6 +27,10 @@ pub struct Secrets {
 pub const SESSION_SECRET_CREDENTIAL: &str = "session.secret";
 /// The systemd credential used instead of the configured assertion signing key.
 pub const ASSERTION_KEY_CREDENTIAL: &str = "assertion.key";
+/// The systemd credential used instead of the configured audit sealing key: on disk it is
+/// root's alone, so no other process of the service user (the app runs as the same user) can
+/// read it and forge seals.
+pub const AUDIT_KEY_CREDENTIAL: &str = "audit.key";
 
 /// The credential `name` that systemd handed the service (`$CREDENTIALS_DIRECTORY`), else the
 /// configured file: on disk the secret may then be readable by root alone.

@@ -246,8 +246,11 @@ impl AuditLog {
         version: &str,
     ) -> anyhow::Result<AuditLog> {
         let section = &config.audit;
-        let key_path = config.path(&section.signing_key);
-        let key = SealKey::load_or_create(&key_path, true)
+        let configured = config.path(&section.signing_key);
+        let key_path =
+            crate::secrets::credential_or(crate::secrets::AUDIT_KEY_CREDENTIAL, &configured);
+        // A key systemd hands over is never created here; a configured file is, when missing.
+        let key = SealKey::load_or_create(&key_path, key_path == configured)
             .with_context(|| format!("audit signing key {}", key_path.display()))?;
         let mut forward = Vec::new();
         if section.journald {
