@@ -70,11 +70,13 @@ createrepo_c --quiet --revision "$SOURCE_DATE_EPOCH" --set-timestamp-to-revision
 sign --detach-sign --armor -o "$root/rpm/repodata/repomd.xml.asc" "$root/rpm/repodata/repomd.xml"
 
 # SBOM of what the package holds (both binaries and their dependencies). cargo-cyclonedx
-# writes beside each manifest; the files are moved out of the tree at once.
+# writes beside every workspace member's manifest; ours is moved out of the tree and the
+# others' removed at once.
 for crate in gateway app; do
     cargo cyclonedx --manifest-path "$crate/Cargo.toml" --format json --spec-version 1.5 \
         --no-build-deps --override-filename "yakuba-sbom-$crate" -qq
     mv "$crate/yakuba-sbom-$crate.json" "$root/sbom/yakuba-$crate.cdx.json"
+    rm -f ./*/"yakuba-sbom-$crate.json"
 done
 python3 packaging/sbom.py "$SOURCE_DATE_EPOCH" "$root/sbom/yakuba.cdx.json" \
     "$root/sbom/yakuba-gateway.cdx.json" "$root/sbom/yakuba-app.cdx.json"
