@@ -409,7 +409,7 @@ mod tests {
                 "gateway-202605.checkpoints"
             ]
         );
-        let found = read_sources(&[cps.clone()]).unwrap();
+        let found = read_sources(std::slice::from_ref(&cps)).unwrap();
         assert_eq!(found.len(), 3);
         assert_eq!(found[1].source, "gateway-202604.checkpoints:1");
         // Retention deleted segments 1 and 2: March and April go, May (being written) stays.
