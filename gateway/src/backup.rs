@@ -57,6 +57,7 @@ pub async fn restore(location: &StoreLocation, source: &Path) -> anyhow::Result<
                 .with_context(|| format!("the restored store {location} does not open"))?;
             let counts = store::backup::row_counts(&pool).await?;
             pool.close().await;
+            give_to_directory_owner(path)?;
             println!("restored {}: {}", path.display(), describe(&counts));
         }
         StoreLocation::Postgres(url) => {
@@ -74,6 +75,38 @@ pub async fn restore(location: &StoreLocation, source: &Path) -> anyhow::Result<
                 .arg(source);
             run(command, password.as_deref(), "pg_restore")?;
             println!("restored {location} from {}", source.display());
+        }
+    }
+    Ok(())
+}
+
+/// Give the restored database `target` and any write-ahead files beside it the owner of their
+/// directory: a restore run as root (into a service's state directory) must leave files the
+/// service can open, also when no old file was there to take the owner from, and also the
+/// `-wal` and `-shm` files that opening the restored copy to check it may leave.
+fn give_to_directory_owner(target: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = target
+        .parent()
+        .with_context(|| format!("{} has no directory", target.display()))?;
+    let owner = std::fs::metadata(dir)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = target.as_os_str().to_owned();
+        file.push(suffix);
+        let file = Path::new(&file);
+        let Ok(meta) = std::fs::metadata(file) else {
+            continue;
+        };
+        if (meta.uid(), meta.gid()) != (owner.uid(), owner.gid()) {
+            std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).with_context(
+                || {
+                    format!(
+                        "cannot give {} the owner of {}",
+                        file.display(),
+                        dir.display()
+                    )
+                },
+            )?;
         }
     }
     Ok(())

@@ -69,7 +69,42 @@ pub async fn restore(database: &DatabaseUrl, source: &Path) -> Result<Vec<(Strin
     )
     .await?;
     pool.close().await;
+    if let DatabaseUrl::Sqlite { path } = database {
+        give_to_directory_owner(path)?;
+    }
     Ok(counts)
+}
+
+/// Give the restored database `target` and any write-ahead files beside it the owner of their
+/// directory: a restore run as root (into a service's state directory) must leave files the
+/// service can open, also when no old file was there to take the owner from, and also the
+/// `-wal` and `-shm` files that opening the restored copy to check it may leave.
+fn give_to_directory_owner(target: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = target
+        .parent()
+        .with_context(|| format!("{} has no directory", target.display()))?;
+    let owner = std::fs::metadata(dir)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = target.as_os_str().to_owned();
+        file.push(suffix);
+        let file = Path::new(&file);
+        let Ok(meta) = std::fs::metadata(file) else {
+            continue;
+        };
+        if (meta.uid(), meta.gid()) != (owner.uid(), owner.gid()) {
+            std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).with_context(
+                || {
+                    format!(
+                        "cannot give {} the owner of {}",
+                        file.display(),
+                        dir.display()
+                    )
+                },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Put `source` in place of the SQLite file `target` atomically, dropping the old write-ahead
