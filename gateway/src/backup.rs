@@ -50,14 +50,14 @@ pub async fn restore(location: &StoreLocation, source: &Path) -> anyhow::Result<
     anyhow::ensure!(source.is_file(), "{} is not a file", source.display());
     match location {
         StoreLocation::Sqlite(path) => {
-            swap_sqlite_file(source, path)?;
+            sso::sqlite_file::swap(source, path)?;
             // Opening runs the migrations, so an older backup comes up to this version.
             let pool = store::open(location)
                 .await
                 .with_context(|| format!("the restored store {location} does not open"))?;
             let counts = store::backup::row_counts(&pool).await?;
             pool.close().await;
-            give_to_directory_owner(path)?;
+            sso::sqlite_file::give_to_directory_owner(path)?;
             println!("restored {}: {}", path.display(), describe(&counts));
         }
         StoreLocation::Postgres(url) => {
@@ -77,81 +77,6 @@ pub async fn restore(location: &StoreLocation, source: &Path) -> anyhow::Result<
             println!("restored {location} from {}", source.display());
         }
     }
-    Ok(())
-}
-
-/// Give the restored database `target` and any write-ahead files beside it the owner of their
-/// directory: a restore run as root (into a service's state directory) must leave files the
-/// service can open, also when no old file was there to take the owner from, and also the
-/// `-wal` and `-shm` files that opening the restored copy to check it may leave.
-fn give_to_directory_owner(target: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::MetadataExt as _;
-    let dir = target
-        .parent()
-        .with_context(|| format!("{} has no directory", target.display()))?;
-    let owner = std::fs::metadata(dir)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = target.as_os_str().to_owned();
-        file.push(suffix);
-        let file = Path::new(&file);
-        let Ok(meta) = std::fs::metadata(file) else {
-            continue;
-        };
-        if (meta.uid(), meta.gid()) != (owner.uid(), owner.gid()) {
-            std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).with_context(
-                || {
-                    format!(
-                        "cannot give {} the owner of {}",
-                        file.display(),
-                        dir.display()
-                    )
-                },
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// Put `source` in place of the SQLite database `target` atomically, dropping the old
-/// write-ahead log, with the owner and mode the old file had (a restore run as root must
-/// leave a file the service can still write).
-pub fn swap_sqlite_file(source: &Path, target: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-    let dir = target
-        .parent()
-        .with_context(|| format!("{} has no directory", target.display()))?;
-    std::fs::create_dir_all(dir)?;
-    let old = std::fs::metadata(target).ok();
-    let staged = dir.join(format!(
-        ".{}.restore",
-        target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
-    std::fs::copy(source, &staged)
-        .with_context(|| format!("cannot copy {} to {}", source.display(), staged.display()))?;
-    if let Some(old) = &old {
-        std::fs::set_permissions(
-            &staged,
-            std::fs::Permissions::from_mode(old.mode() & 0o7777),
-        )?;
-        std::os::unix::fs::chown(&staged, Some(old.uid()), Some(old.gid()))
-            .with_context(|| format!("cannot give {} its old owner", staged.display()))?;
-    }
-    for suffix in ["-wal", "-shm"] {
-        let mut side = target.as_os_str().to_owned();
-        side.push(suffix);
-        match std::fs::remove_file(&side) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot remove {}", side.display()));
-            }
-        }
-    }
-    std::fs::rename(&staged, target)
-        .with_context(|| format!("cannot move the restored file to {}", target.display()))?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod local;
 pub mod oidc;
 pub mod redirect;
 pub mod session;
+pub mod sqlite_file;
 
 pub use assertion::{AppLink, AssertionError, AssertionSigner, AssertionVerifier, Claims};
 pub use identity::{AuthMethod, Identity};

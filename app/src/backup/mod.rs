@@ -47,7 +47,7 @@ pub async fn backup(database: &DatabaseUrl, dest: &Path) -> Result<Vec<(String, 
 pub async fn restore(database: &DatabaseUrl, source: &Path) -> Result<Vec<(String, i64)>> {
     anyhow::ensure!(source.is_file(), "{} is not a file", source.display());
     match database {
-        DatabaseUrl::Sqlite { path } => swap_sqlite_file(source, path)?,
+        DatabaseUrl::Sqlite { path } => sso::sqlite_file::swap(source, path)?,
         DatabaseUrl::Postgres { url } => {
             let mut command = Command::new("pg_restore");
             command.args([
@@ -70,78 +70,9 @@ pub async fn restore(database: &DatabaseUrl, source: &Path) -> Result<Vec<(Strin
     .await?;
     pool.close().await;
     if let DatabaseUrl::Sqlite { path } = database {
-        give_to_directory_owner(path)?;
+        sso::sqlite_file::give_to_directory_owner(path)?;
     }
     Ok(counts)
-}
-
-/// Give the restored database `target` and any write-ahead files beside it the owner of their
-/// directory: a restore run as root (into a service's state directory) must leave files the
-/// service can open, also when no old file was there to take the owner from, and also the
-/// `-wal` and `-shm` files that opening the restored copy to check it may leave.
-fn give_to_directory_owner(target: &Path) -> Result<()> {
-    use std::os::unix::fs::MetadataExt as _;
-    let dir = target
-        .parent()
-        .with_context(|| format!("{} has no directory", target.display()))?;
-    let owner = std::fs::metadata(dir)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = target.as_os_str().to_owned();
-        file.push(suffix);
-        let file = Path::new(&file);
-        let Ok(meta) = std::fs::metadata(file) else {
-            continue;
-        };
-        if (meta.uid(), meta.gid()) != (owner.uid(), owner.gid()) {
-            std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).with_context(
-                || {
-                    format!(
-                        "cannot give {} the owner of {}",
-                        file.display(),
-                        dir.display()
-                    )
-                },
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// Put `source` in place of the SQLite file `target` atomically, dropping the old write-ahead
-/// log, with the old file's owner and mode (a restore run as root must leave a file the
-/// service can still write).
-fn swap_sqlite_file(source: &Path, target: &Path) -> Result<()> {
-    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-    let dir = target
-        .parent()
-        .with_context(|| format!("{} has no directory", target.display()))?;
-    std::fs::create_dir_all(dir)?;
-    let old = std::fs::metadata(target).ok();
-    let mut staged_name = std::ffi::OsString::from(".");
-    staged_name.push(target.file_name().unwrap_or_default());
-    staged_name.push(".restore");
-    let staged = dir.join(staged_name);
-    std::fs::copy(source, &staged)
-        .with_context(|| format!("cannot copy {} to {}", source.display(), staged.display()))?;
-    if let Some(old) = &old {
-        std::fs::set_permissions(
-            &staged,
-            std::fs::Permissions::from_mode(old.mode() & 0o7777),
-        )?;
-        std::os::unix::fs::chown(&staged, Some(old.uid()), Some(old.gid()))
-            .with_context(|| format!("cannot give {} its old owner", staged.display()))?;
-    }
-    for suffix in ["-wal", "-shm"] {
-        let mut side = target.as_os_str().to_owned();
-        side.push(suffix);
-        match std::fs::remove_file(&side) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", side.display())),
-        }
-    }
-    std::fs::rename(&staged, target)
-        .with_context(|| format!("cannot move the restored file to {}", target.display()))
 }
 
 /// Run a PostgreSQL client tool against `url`, its password in `PGPASSWORD` rather than on a
