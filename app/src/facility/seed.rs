@@ -1,18 +1,21 @@
 //! Fictional facilities and bookings: the demo city's rooms, cars and equipment with bookings
-//! around today, and a city-sized set (2,000 facilities in categories of 100, bookings over
-//! three years) for the benchmark. Pure: departments, staff, dates and a seed come in, plain
-//! values go out, the same for the same input; `store` writes them.
+//! around today (`demo`), and a city-sized set (2,000 facilities in categories of 100,
+//! bookings over three years) for the benchmark (`city`); here the generator, the rules and
+//! the bookings both use. Pure: departments, staff, dates and a seed come in, plain values go
+//! out, the same for the same input; `store` writes them.
 
 use time::{Date, Duration, Weekday};
 
 use super::model::{
-    Approval, BookableHours, Bookers, CategoryId, FacilityId, FacilityInput, Rules, Slot, Status,
-    Visibility, time_of,
+    Approval, BookableHours, Bookers, FacilityId, Rules, Slot, Status, Visibility, time_of,
 };
-use crate::org::model::{DepartmentId, StaffId};
+use crate::org::model::StaffId;
 
-/// Facilities per category in the city-sized set: one full grid page each.
-pub const CITY_CATEGORY_SIZE: usize = 100;
+mod city;
+mod demo;
+
+pub use city::{CITY_CATEGORY_SIZE, CityFacility, city_categories, city_facilities};
+pub use demo::{DemoFacility, demo_facilities, demo_input};
 
 /// A tiny deterministic generator (SplitMix64), so seeded data is the same on every run.
 #[derive(Debug, Clone)]
@@ -60,211 +63,6 @@ pub enum Kind {
     Equipment,
 }
 
-/// A demo facility: what it is and which department (by the demo's department names) runs it.
-#[derive(Debug, Clone)]
-pub struct DemoFacility {
-    /// Its category's name.
-    pub category: &'static str,
-    /// The managing department's name in the demo city.
-    pub department: &'static str,
-    /// Its kind.
-    pub kind: Kind,
-    /// Name.
-    pub name: &'static str,
-    /// Place.
-    pub place: &'static str,
-    /// Capacity.
-    pub capacity: Option<u32>,
-    /// Needs approval.
-    pub restricted: bool,
-    /// Notes.
-    pub note: &'static str,
-}
-
-#[expect(clippy::too_many_arguments, reason = "one row of the demo table")]
-const fn demo(
-    category: &'static str,
-    department: &'static str,
-    kind: Kind,
-    name: &'static str,
-    place: &'static str,
-    capacity: Option<u32>,
-    restricted: bool,
-    note: &'static str,
-) -> DemoFacility {
-    DemoFacility {
-        category,
-        department,
-        kind,
-        name,
-        place,
-        capacity,
-        restricted,
-        note,
-    }
-}
-
-const ROOMS: &str = "本庁舎 会議室";
-const CARS: &str = "公用車";
-const EQUIPMENT: &str = "備品";
-
-/// The demo city's facilities: rooms run by 総務課 (the large hall and the special room need
-/// approval), cars run by 財務課 (the bus needs approval), equipment run by 情報化推進課.
-pub fn demo_facilities() -> Vec<DemoFacility> {
-    vec![
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "大会議室",
-            "本庁舎 8階",
-            Some(80),
-            true,
-            "マイク・プロジェクター常設。利用は総務課の承認後に確定します。",
-        ),
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "第1会議室",
-            "本庁舎 3階",
-            Some(12),
-            false,
-            "",
-        ),
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "第2会議室",
-            "本庁舎 3階",
-            Some(12),
-            false,
-            "",
-        ),
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "第3会議室",
-            "本庁舎 4階",
-            Some(20),
-            false,
-            "ホワイトボード2台",
-        ),
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "第4会議室",
-            "本庁舎 4階",
-            Some(8),
-            false,
-            "",
-        ),
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "特別会議室",
-            "本庁舎 8階",
-            Some(30),
-            true,
-            "幹部会議用。",
-        ),
-        demo(
-            ROOMS,
-            "総務課",
-            Kind::Room,
-            "応接室",
-            "本庁舎 2階",
-            Some(6),
-            false,
-            "",
-        ),
-        demo(
-            CARS,
-            "財務課",
-            Kind::Vehicle,
-            "公用車1号（プリウス）",
-            "本庁舎 地下駐車場 A-1",
-            Some(5),
-            false,
-            "鍵は財務課で受け取ってください。",
-        ),
-        demo(
-            CARS,
-            "財務課",
-            Kind::Vehicle,
-            "公用車2号（プリウス）",
-            "本庁舎 地下駐車場 A-2",
-            Some(5),
-            false,
-            "鍵は財務課で受け取ってください。",
-        ),
-        demo(
-            CARS,
-            "財務課",
-            Kind::Vehicle,
-            "公用車3号（軽自動車）",
-            "本庁舎 地下駐車場 A-3",
-            Some(4),
-            false,
-            "",
-        ),
-        demo(
-            CARS,
-            "財務課",
-            Kind::Vehicle,
-            "マイクロバス",
-            "本庁舎 地下駐車場 B-1",
-            Some(25),
-            true,
-            "運転手の手配が必要です。",
-        ),
-        demo(
-            EQUIPMENT,
-            "情報化推進課",
-            Kind::Equipment,
-            "プロジェクター1",
-            "情報化推進課",
-            None,
-            false,
-            "",
-        ),
-        demo(
-            EQUIPMENT,
-            "情報化推進課",
-            Kind::Equipment,
-            "プロジェクター2",
-            "情報化推進課",
-            None,
-            false,
-            "",
-        ),
-        demo(
-            EQUIPMENT,
-            "情報化推進課",
-            Kind::Equipment,
-            "貸出用ノートPC（5台セット）",
-            "情報化推進課",
-            None,
-            false,
-            "LGWAN接続不可。",
-        ),
-        demo(
-            EQUIPMENT,
-            "情報化推進課",
-            Kind::Equipment,
-            "ポータブルスピーカー",
-            "情報化推進課",
-            None,
-            false,
-            "",
-        ),
-    ]
-}
-
 /// The rules a seeded facility of `kind` gets.
 pub fn rules_for(kind: Kind, restricted: bool) -> Rules {
     let approval = if restricted {
@@ -291,24 +89,6 @@ pub fn rules_for(kind: Kind, restricted: bool) -> Rules {
             max_minutes: 24 * 60,
             hours: BookableHours::ALL_DAY,
         },
-    }
-}
-
-/// The input for a demo facility in `category`, run by `department`.
-pub fn demo_input(
-    facility: &DemoFacility,
-    category: CategoryId,
-    department: DepartmentId,
-) -> FacilityInput {
-    FacilityInput {
-        category_id: category,
-        name: facility.name.to_owned(),
-        place: facility.place.to_owned(),
-        capacity: facility.capacity,
-        department_id: department,
-        rules: rules_for(facility.kind, facility.restricted),
-        note: facility.note.to_owned(),
-        in_service: true,
     }
 }
 
@@ -431,103 +211,6 @@ pub fn day_bookings(
 pub fn days(first: Date, last: Date) -> impl Iterator<Item = Date> {
     let count = (last - first).whole_days().max(-1) + 1;
     (0..count).filter_map(move |n| first.checked_add(Duration::days(n)))
-}
-
-/// One facility of the city-sized set: the `index`th (from 0), in category `category_index`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CityFacility {
-    /// Which category (0-based) of the set it belongs to.
-    pub category_index: usize,
-    /// Its kind.
-    pub kind: Kind,
-    /// Name.
-    pub name: String,
-    /// Place.
-    pub place: String,
-    /// Capacity.
-    pub capacity: Option<u32>,
-    /// Needs approval.
-    pub restricted: bool,
-}
-
-/// The category names of a city-sized set of `count` facilities, one per
-/// [`CITY_CATEGORY_SIZE`]: rooms by building, then vehicles, then equipment.
-pub fn city_categories(count: usize) -> Vec<String> {
-    const BUILDINGS: [&str; 10] = [
-        "本庁舎",
-        "本庁舎別館",
-        "北区役所",
-        "南区役所",
-        "東区役所",
-        "西区役所",
-        "中央区役所",
-        "市民会館",
-        "保健センター",
-        "消防局庁舎",
-    ];
-    let categories = count.div_ceil(CITY_CATEGORY_SIZE);
-    (0..categories)
-        .map(|i| match city_kind(i, categories) {
-            Kind::Room => {
-                let building = BUILDINGS[i % BUILDINGS.len()];
-                let round = i / BUILDINGS.len();
-                if round == 0 {
-                    format!("{building} 会議室")
-                } else {
-                    format!("{building} 会議室（{}）", round + 1)
-                }
-            }
-            Kind::Vehicle => format!("公用車（{}）", i + 1),
-            Kind::Equipment => format!("備品（{}）", i + 1),
-        })
-        .collect()
-}
-
-/// Rooms fill all but the last two categories, then vehicles, then equipment.
-fn city_kind(category_index: usize, categories: usize) -> Kind {
-    if categories >= 3 && category_index == categories - 1 {
-        Kind::Equipment
-    } else if categories >= 3 && category_index == categories - 2 {
-        Kind::Vehicle
-    } else {
-        Kind::Room
-    }
-}
-
-/// The city-sized set of `count` facilities, the same for the same `seed`: about one in ten
-/// needs approval.
-pub fn city_facilities(count: usize, seed: u64) -> Vec<CityFacility> {
-    let mut rng = Rng::new(seed ^ 0xFAC1_117E);
-    let categories = count.div_ceil(CITY_CATEGORY_SIZE);
-    (0..count)
-        .map(|i| {
-            let category_index = i / CITY_CATEGORY_SIZE;
-            let kind = city_kind(category_index, categories);
-            let n = i % CITY_CATEGORY_SIZE + 1;
-            let (name, capacity) = match kind {
-                Kind::Room => (
-                    format!("第{n}会議室"),
-                    Some([6, 8, 12, 12, 20, 30, 50][rng.below(7)]),
-                ),
-                Kind::Vehicle => (format!("公用車{n}号"), Some([4, 5, 5, 8][rng.below(4)])),
-                Kind::Equipment => (
-                    format!(
-                        "{}{n}",
-                        ["プロジェクター", "貸出用PC", "スピーカー", "大型モニター"][rng.below(4)]
-                    ),
-                    None,
-                ),
-            };
-            CityFacility {
-                category_index,
-                kind,
-                place: format!("{}階", 1 + rng.below(8)),
-                name,
-                capacity,
-                restricted: rng.chance(10),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -41,6 +41,32 @@ fn is_routes(path: &str) -> bool {
     file_name(path) == "routes.rs" || path.split('/').any(|part| part == "routes")
 }
 
+/// A store module: a `store.rs` file, or any file in a `store/` folder (as the workspace's
+/// tidy test judges it), so a store split by role keeps its SQL where the rule allows it.
+fn is_store(path: &str) -> bool {
+    file_name(path) == "store.rs" || path.split('/').any(|part| part == "store")
+}
+
+/// A model module: a `model.rs` file, or any file in a `model/` folder.
+fn is_model(path: &str) -> bool {
+    file_name(path) == "model.rs" || path.split('/').any(|part| part == "model")
+}
+
+/// What gives SQL away in a line of code.
+const SQL_MARKERS: [&str; 6] = [
+    "sqlx::query",
+    "query_as",
+    "query_scalar",
+    ".execute(",
+    "SELECT ",
+    "INSERT ",
+];
+
+/// The first SQL marker in `line`, if any.
+fn sql_in(line: &str) -> Option<&'static str> {
+    SQL_MARKERS.into_iter().find(|marker| line.contains(marker))
+}
+
 /// Lines of code, without comment lines, so that docs may name what code may not use.
 fn code_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
@@ -73,22 +99,11 @@ fn only_routes_modules_use_axum_or_askama() {
 
 #[test]
 fn sql_lives_only_in_store_modules() {
-    for source in sources()
-        .iter()
-        .filter(|s| file_name(&s.path) != "store.rs")
-    {
+    for source in sources().iter().filter(|s| !is_store(&s.path)) {
         for line in code_lines(&source.text) {
-            for marker in [
-                "sqlx::query",
-                "query_as",
-                "query_scalar",
-                ".execute(",
-                "SELECT ",
-                "INSERT ",
-            ] {
-                assert!(
-                    !line.contains(marker),
-                    "{} runs SQL outside a store.rs: {line}",
+            if let Some(marker) = sql_in(line) {
+                panic!(
+                    "{} runs SQL ({marker}) outside a store module: {line}",
                     source.path
                 );
             }
@@ -97,11 +112,39 @@ fn sql_lives_only_in_store_modules() {
 }
 
 #[test]
+fn the_sql_rule_tells_store_modules_from_the_rest() {
+    for store in [
+        "store.rs",
+        "facility/store.rs",
+        "facility/store/booking.rs",
+        "org/store/search/store.rs",
+        "org/store/search/fold.rs",
+    ] {
+        assert!(is_store(store), "{store} is a store module");
+    }
+    for other in [
+        "facility/model.rs",
+        "facility/routes/reserve.rs",
+        "schedule/saving.rs",
+        "backup/restore.rs",
+        "facility/stores.rs",
+        "org/storefront/page.rs",
+    ] {
+        assert!(!is_store(other), "{other} is not a store module");
+    }
+    assert_eq!(
+        sql_in(r#"let n: i64 = sqlx::query_scalar("SELECT 1").fetch_one(pool).await?;"#),
+        Some("sqlx::query")
+    );
+    assert_eq!(sql_in("    .execute(&mut *conn)"), Some(".execute("));
+    assert_eq!(sql_in("let n = cache.get(&key);"), None);
+    assert!(is_model("facility/model.rs") && is_model("facility/model/slot.rs"));
+    assert!(!is_model("facility/grid.rs"));
+}
+
+#[test]
 fn models_do_no_io() {
-    for source in sources()
-        .iter()
-        .filter(|s| file_name(&s.path) == "model.rs")
-    {
+    for source in sources().iter().filter(|s| is_model(&s.path)) {
         for line in code_lines(&source.text) {
             for io in [
                 "std::fs",
