@@ -5,22 +5,34 @@
 //! pruning segments past retention by the time in their seals. One process writes a stream at
 //! a time (an exclusive lock on `{stream}.lock`), so a graceful upgrade's new process waits
 //! for the old one to seal.
+//!
+//! This file holds the settings, the stream and its open segment, and opening a stream; the
+//! rest of [`Stream`] is in modules of their own: `append` (records into lines, onto the disk),
+//! `checkpointing`, `rotation` (sealing, rotation and retention) and `recovery` (reading what a
+//! crash left).
 
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::AuditError;
-use super::chain::{GENESIS, Probe, line_hash};
-use super::checkpoint::{Checkpoint, CheckpointFacts, CheckpointLog};
+use super::chain::GENESIS;
+use super::checkpoint::CheckpointLog;
 use super::compress::{self, Compressor};
 use super::forward::Line;
-use super::index::{IndexBuilder, Term};
-use super::record::{Action, Decision, EventKind, Link, Outcome, Record, now_ms};
-use super::seal::{Seal, SealFacts, SealKey};
-use super::segment::{self, SegmentFile, jst_date, lines};
+use super::index::IndexBuilder;
+use super::record::now_ms;
+use super::seal::SealKey;
+use super::segment::{self, jst_date};
+
+mod append;
+mod checkpointing;
+mod recovery;
+mod rotation;
+
+use recovery::read_tail;
+use rotation::seal_of;
 
 /// When written records are forced to disk (`fdatasync`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,49 +128,6 @@ impl std::fmt::Debug for Stream {
             .field("segment", &self.open.number)
             .field("next_seq", &self.next_seq)
             .finish_non_exhaustive()
-    }
-}
-
-/// What recovery found in the newest segment.
-struct Tail {
-    first: Option<(u64, String)>,
-    last: Option<(u64, String, bool)>,
-    lines: u64,
-    torn: Vec<u64>,
-}
-
-fn read_tail(bytes: &[u8]) -> Tail {
-    let mut tail = Tail {
-        first: None,
-        last: None,
-        lines: 0,
-        torn: Vec::new(),
-    };
-    for (no, _, line, terminated) in lines(bytes) {
-        tail.lines = no;
-        if !terminated {
-            tail.torn.push(no);
-            break;
-        }
-        let Some(probe) = std::str::from_utf8(line).ok().and_then(Probe::parse) else {
-            continue;
-        };
-        let Some(link) = &probe.yakuba.chain else {
-            continue;
-        };
-        if tail.first.is_none() {
-            tail.first = Some((link.seq, link.prev.to_string()));
-        }
-        tail.last = Some((link.seq, line_hash(line), probe.yakuba.seal.is_some()));
-    }
-    tail
-}
-
-fn sync_dir(dir: &Path) {
-    // Make a new file's directory entry durable too; a failure here is not worth refusing
-    // records for, as the file's data itself is synced.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
     }
 }
 
@@ -338,350 +307,6 @@ impl Stream {
     pub fn segment_path(&self) -> &Path {
         &self.open.path
     }
-
-    /// Chain `record` into a line waiting to be written by [`Stream::flush`].
-    pub fn push(&mut self, mut record: Record) {
-        if record.service.is_none() {
-            record.service = Some(self.settings.stream.clone());
-        }
-        if record.config_version.is_none() {
-            record
-                .config_version
-                .clone_from(&self.settings.config_version);
-        }
-        record.chain = Some(Link {
-            seq: self.next_seq,
-            prev: std::mem::take(&mut self.prev),
-        });
-        let start = self.pending.len();
-        if let Err(e) = serde_json::to_writer(&mut self.pending, &record) {
-            // Serialising our own types into memory cannot fail; keep the chain whole if it
-            // ever does by writing a record that says so.
-            tracing::error!(error = %e, "cannot serialise an audit record");
-            self.pending.truncate(start);
-            let fallback = Record {
-                time_ms: record.time_ms,
-                chain: record.chain.take(),
-                ..Record::new(Action::Audit, Decision::Failure, "record_unserialisable")
-            };
-            let _ = serde_json::to_writer(&mut self.pending, &fallback);
-        }
-        self.prev = line_hash(&self.pending[start..]);
-        self.pending.push(b'\n');
-        let severity = if record.kind == EventKind::Alert {
-            4
-        } else if record.decision.map(Decision::outcome) == Some(Outcome::Failure) {
-            5
-        } else {
-            6
-        };
-        self.pending_lines.push((
-            self.pending.len(),
-            Meta {
-                severity,
-                action: record.action.unwrap_or(Action::Audit).as_str(),
-                seq: self.next_seq,
-                time_ms: record.time_ms,
-            },
-        ));
-        let len = (self.pending.len() - start) as u64;
-        let mut terms = [Term::Action(""); 8];
-        let n = record_terms(&record, &mut terms);
-        self.open
-            .index
-            .add(self.open.tentative, len, Some(record.time_ms), &terms[..n]);
-        self.open.tentative += len;
-        self.open.lines += 1;
-        self.next_seq += 1;
-    }
-
-    /// Whether records are waiting to be written.
-    pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
-    }
-
-    /// Append waiting lines to the segment and sync as configured (`durable`: a caller waits
-    /// for one of them). On failure nothing partial stays in the file and the lines keep
-    /// waiting, to be written again by the next call. With `copies`, the lines written are
-    /// added to it for collectors.
-    pub fn flush(
-        &mut self,
-        durable: bool,
-        copies: Option<&mut Vec<Line>>,
-    ) -> Result<(), AuditError> {
-        if !self.pending.is_empty() {
-            let path = &self.open.path;
-            if let Err(e) = self.open.file.write_all(&self.pending) {
-                // A partial write (disk full) would glue the next attempt to half a line.
-                let _ = self.open.file.set_len(self.open.committed);
-                return Err(AuditError::io(path, e));
-            }
-            self.open.committed += self.pending.len() as u64;
-            if let Some(copies) = copies {
-                let mut start = 0;
-                for (end, meta) in &self.pending_lines {
-                    let text = String::from_utf8_lossy(&self.pending[start..end - 1]);
-                    copies.push(Line {
-                        text: Arc::from(text.as_ref()),
-                        severity: meta.severity,
-                        action: meta.action,
-                        seq: Some(meta.seq),
-                        time_ms: meta.time_ms,
-                    });
-                    start = *end;
-                }
-            }
-            self.pending.clear();
-            self.pending_lines.clear();
-            self.unsynced = true;
-        }
-        let due = match self.settings.fsync {
-            Fsync::Never => false,
-            Fsync::Batch => true,
-            Fsync::Interval(every) => durable || self.last_sync.elapsed() >= every,
-        };
-        if self.unsynced && due {
-            self.sync()?;
-        }
-        Ok(())
-    }
-
-    fn sync(&mut self) -> Result<(), AuditError> {
-        self.open
-            .file
-            .sync_data()
-            .map_err(|e| AuditError::io(&self.open.path, e))?;
-        self.unsynced = false;
-        self.last_sync = Instant::now();
-        Ok(())
-    }
-
-    /// Make a checkpoint if records were written since the last one and the checkpoint
-    /// interval has passed.
-    pub fn checkpoint_if_due(&mut self, copies: Option<&mut Vec<Line>>) {
-        let (at, seq) = self.checkpointed;
-        if self.next_seq > seq + 1 && at.elapsed() >= self.settings.checkpoint_interval {
-            self.checkpoint(false, copies);
-        }
-    }
-
-    /// Sign where the stream has got to and append it to the checkpoint file (after syncing
-    /// the records it pins, so that a checkpoint never names records a power cut can take),
-    /// with a copy for collectors. A failure is logged, not fatal: the records are written.
-    fn checkpoint(&mut self, sealed: bool, copies: Option<&mut Vec<Line>>) {
-        if self.checkpoints.is_none() || !self.pending.is_empty() || self.next_seq <= 1 {
-            return;
-        }
-        if self.unsynced
-            && let Err(e) = self.sync()
-        {
-            tracing::error!(error = %e, "cannot sync the audit log for a checkpoint");
-            return;
-        }
-        let time_ms = now_ms();
-        let checkpoint = Checkpoint::sign(
-            &self.key,
-            CheckpointFacts {
-                stream: self.settings.stream.clone(),
-                segment: self.open.number,
-                seq: self.next_seq - 1,
-                hash: self.prev.clone(),
-                line: self.open.lines,
-                time_ms,
-                sealed,
-            },
-        );
-        let text = checkpoint.to_line();
-        let Some(log) = self.checkpoints.as_mut() else {
-            return;
-        };
-        match log.append(&text, time_ms) {
-            Ok(()) => {
-                self.checkpointed = (Instant::now(), self.next_seq - 1);
-                if std::mem::take(&mut self.checkpoint_failing) {
-                    tracing::info!("audit checkpoints are written again");
-                }
-                if let Some(copies) = copies {
-                    copies.push(Line {
-                        text: Arc::from(text),
-                        severity: 6,
-                        action: Action::Audit.as_str(),
-                        seq: None,
-                        time_ms,
-                    });
-                }
-            }
-            Err(e) => {
-                if !std::mem::replace(&mut self.checkpoint_failing, true) {
-                    tracing::error!(
-                        error = %e,
-                        "cannot write an audit checkpoint: truncation of the newest records may go unnoticed"
-                    );
-                }
-            }
-        }
-    }
-
-    /// Once a JST day, delete sealed segments past retention (also done at every rotation
-    /// and start), so that a stream that rotates rarely still keeps to its retention.
-    pub fn housekeep(
-        &mut self,
-        now_ms: i64,
-        copies: Option<&mut Vec<Line>>,
-    ) -> Result<(), AuditError> {
-        if jst_date(now_ms) != self.pruned_day && self.pending.is_empty() {
-            self.prune(now_ms, copies)?;
-        }
-        Ok(())
-    }
-
-    /// Seal and start a new segment if the open one is full or a JST day has passed.
-    pub fn rotate_if_due(
-        &mut self,
-        now_ms: i64,
-        mut copies: Option<&mut Vec<Line>>,
-    ) -> Result<(), AuditError> {
-        let full = self.open.committed >= self.settings.segment_max_bytes;
-        let new_day = self.settings.rotate_daily && jst_date(now_ms) != self.open.opened_day;
-        if self.pending.is_empty() && (full || new_day) {
-            let sealed = self.open.number;
-            self.seal(true, Vec::new(), copies.as_deref_mut())?;
-            self.open = Open::create(
-                &self.settings.dir,
-                &self.settings.stream,
-                sealed + 1,
-                self.next_seq,
-                &self.prev,
-            )?;
-            self.start_segment("rotation", Some(sealed), copies.as_deref_mut())?;
-            self.prune(now_ms, copies)?;
-        }
-        Ok(())
-    }
-
-    /// Write what waits and seal the open segment (a clean shutdown).
-    pub fn close(&mut self, copies: Option<&mut Vec<Line>>) -> Result<(), AuditError> {
-        self.flush(false, None)?;
-        self.seal(true, Vec::new(), copies)
-    }
-
-    fn start_segment(
-        &mut self,
-        cause: &'static str,
-        previous: Option<u64>,
-        mut copies: Option<&mut Vec<Line>>,
-    ) -> Result<(), AuditError> {
-        sync_dir(&self.settings.dir);
-        self.push(Record {
-            detail: Some(serde_json::json!({
-                "segment": self.open.number,
-                "cause": cause,
-                "previous_segment": previous,
-                // `audit verify` expects a checkpoint of every segment that says so.
-                "checkpoints": self.checkpoints.is_some(),
-            })),
-            ..Record::new(Action::Audit, Decision::Success, "segment_opened")
-        });
-        self.flush(true, copies.as_deref_mut())?;
-        self.checkpoint(false, copies);
-        Ok(())
-    }
-
-    /// Append the seal to the open segment, sync it, checkpoint it, write its index and hand
-    /// it to compression.
-    fn seal(
-        &mut self,
-        clean: bool,
-        torn_lines: Vec<u64>,
-        mut copies: Option<&mut Vec<Line>>,
-    ) -> Result<(), AuditError> {
-        let records = self.open.lines - torn_lines.len() as u64;
-        let facts = SealFacts {
-            stream: self.settings.stream.clone(),
-            segment: self.open.number,
-            first_seq: self.open.first_seq,
-            last_seq: self.next_seq - 1,
-            records,
-            first_prev: self.open.first_prev.clone(),
-            last_hash: self.prev.clone(),
-            sealed_at: now_ms(),
-            clean,
-            torn_lines,
-        };
-        let seal = self.key.seal(facts);
-        let seal =
-            serde_json::to_value(&seal).map_err(|e| AuditError::Unrecoverable(e.to_string()))?;
-        self.push(Record {
-            seal: Some(seal),
-            ..Record::new(Action::Audit, Decision::Success, "segment_sealed")
-        });
-        self.flush(true, copies.as_deref_mut())?;
-        self.sync()?;
-        self.checkpoint(true, copies);
-        let index = std::mem::take(&mut self.open.index).finish();
-        if let Err(e) = index.write_for(&self.open.path) {
-            // The index only speeds up search, which rebuilds a missing one.
-            tracing::warn!(error = %e, "cannot write an audit segment index");
-        }
-        if let Some(compressor) = &self.compressor {
-            compressor.send(self.open.path.clone());
-        }
-        Ok(())
-    }
-
-    /// Delete the oldest sealed segments whose seal is older than retention at `now_ms`,
-    /// and record which in the chain. The seal's time (signed, and the time of the segment's
-    /// newest record) decides, not the file's modification time, which a copy or a restore
-    /// from backup changes.
-    fn prune(&mut self, now_ms: i64, copies: Option<&mut Vec<Line>>) -> Result<(), AuditError> {
-        self.pruned_day = jst_date(now_ms);
-        let retention_ms = i64::try_from(self.settings.retention.as_millis()).unwrap_or(i64::MAX);
-        let cutoff = now_ms.saturating_sub(retention_ms);
-        let segments = segment::list_stream(&self.settings.dir, &self.settings.stream)?;
-        let mut pruned: Vec<&SegmentFile> = Vec::new();
-        let mut last_hash = String::new();
-        for s in segments.iter().filter(|s| s.number < self.open.number) {
-            // A segment without a readable seal is never deleted, nor anything after it.
-            match seal_of(&s.path) {
-                Some((seal, hash)) if seal.facts.sealed_at < cutoff => {
-                    pruned.push(s);
-                    last_hash = hash;
-                }
-                _ => break,
-            }
-        }
-        let Some(newest) = pruned.last() else {
-            return Ok(());
-        };
-        let through = newest.number;
-        let from = pruned.first().map_or(through, |s| s.number);
-        for s in &pruned {
-            std::fs::remove_file(&s.path).map_err(|e| AuditError::io(&s.path, e))?;
-            let _ = std::fs::remove_file(super::index::index_path(&s.path));
-        }
-        tracing::info!(from, through, "audit segments past retention deleted");
-        if let Some(log) = self.checkpoints.as_mut() {
-            match log.prune(through) {
-                Ok(files) if !files.is_empty() => {
-                    tracing::info!(
-                        files = files.len(),
-                        "audit checkpoint files of deleted segments deleted"
-                    );
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot delete old audit checkpoint files"),
-            }
-        }
-        self.push(Record {
-            detail: Some(serde_json::json!({
-                "pruned_from": from,
-                "pruned_through": through,
-                "last_hash": last_hash,
-            })),
-            ..Record::new(Action::Audit, Decision::Success, "segments_pruned")
-        });
-        self.flush(true, copies)
-    }
 }
 
 impl Open {
@@ -714,46 +339,10 @@ impl Open {
     }
 }
 
-/// The index terms of a record, into `out`; returns how many.
-fn record_terms<'a>(r: &'a Record, out: &mut [Term<'a>; 8]) -> usize {
-    let mut n = 0;
-    let mut put = |t: Term<'a>| {
-        out[n] = t;
-        n += 1;
-    };
-    if let Some(u) = &r.user {
-        put(Term::User(u));
-    }
-    if let Some(a) = &r.actor {
-        put(Term::User(a));
-    }
-    if let Some(route) = &r.route {
-        put(Term::Route(route));
-    }
-    if let Some(d) = r.decision {
-        put(Term::Decision(d.as_str()));
-    }
-    if let Some(s) = r.status {
-        put(Term::Status(s));
-        put(Term::StatusClass(s / 100));
-    }
-    if let Some(a) = r.action {
-        put(Term::Action(a.as_str()));
-    }
-    n
-}
-
-/// The seal on a segment file's last line, with that line's hash; `None` if it has none.
-fn seal_of(path: &Path) -> Option<(Seal, String)> {
-    let line = segment::last_line(path).ok()?;
-    let probe = Probe::parse(std::str::from_utf8(&line).ok()?)?;
-    let seal: Seal = serde_json::from_value(probe.yakuba.seal?).ok()?;
-    Some((seal, line_hash(&line)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::record::{Action, Decision, Record};
 
     #[test]
     fn a_failed_write_leaves_nothing_partial_and_the_same_lines_are_written_on_retry() {
