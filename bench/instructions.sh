@@ -10,7 +10,7 @@
 # are zeroed, wrk runs again for a fixed time, and the counters are dumped. Instructions are
 # divided by the requests wrk completed in that window.
 #
-# Usage: bench/instructions.sh [seconds]
+# Usage: [KEEP_DUMPS=dir] bench/instructions.sh [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -109,6 +109,8 @@ count() {
         sleep 0.2
     done
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    # KEEP_DUMPS=dir keeps each dump for callgrind_annotate (where the instructions go).
+    if [ -n "${KEEP_DUMPS:-}" ]; then mkdir -p "$KEEP_DUMPS"; cp "$dump" "$KEEP_DUMPS/$name.callgrind"; fi
     local total
     total="$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}')"
     awk -v n="$name" -v t="$total" -v r="$requests" \

@@ -106,22 +106,24 @@ measure() { # name pid url -> "rps cpu_us_per_req"
     local pid=$2 url=$3
     wrk -t1 -c"$CONNS" -d2s -H "$COOKIE" "$url" >/dev/null   # warm up
     local before after out reqs rps
+    local tracer=
+    if [ -n "${STRACE_OUT:-}" ]; then   # count system calls: STRACE_OUT=/tmp/s bench/run.sh
+        strace -c -f -p "$pid" -o "$STRACE_OUT.$1" & tracer=$!
+        sleep 0.5
+    elif [ -n "${PERF_DATA:-}" ]; then   # profile each proxy: PERF_DATA=/tmp/p bench/run.sh
+        perf record -q -e cpu-clock -F 2999 -g -p "$pid" -o "$PERF_DATA.$1" & tracer=$!
+        sleep 0.5
+    fi
     before="$(cpu_ticks "$pid")"
     out="$(wrk -t1 -c"$CONNS" -d"${DURATION}s" -H "$COOKIE" "$url")"
     after="$(cpu_ticks "$pid")"
+    if [ -n "$tracer" ]; then kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true; fi
     reqs="$(printf '%s\n' "$out" | awk '/requests in/{print $1}')"
     rps="$(printf '%s\n' "$out" | awk '/Requests\/sec/{print $2}')"
     if printf '%s\n' "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses" >&2; printf '%s\n' "$out" >&2; exit 1; fi
     awk -v r="$rps" -v t=$((after - before)) -v n="$reqs" -v hz="$TICK" 'BEGIN{printf "%s %.1f\n", r, t*1e6/hz/n}'
 }
 
-TOOL_PIDS=()
-if [ -n "${STRACE_OUT:-}" ]; then   # count system calls: STRACE_OUT=/tmp/s bench/run.sh
-    timeout "$((DURATION * 9 + 20))" strace -c -f -p "$GW_PID" -o "$STRACE_OUT" & TOOL_PIDS+=($!)
-fi
-if [ -n "${PERF_DATA:-}" ]; then   # profile the gateway: PERF_DATA=/tmp/gw.perf bench/run.sh
-    perf record -q -F 2999 -g -p "$GW_PID" -o "$PERF_DATA" -- sleep "$((DURATION * 9 + 20))" & TOOL_PIDS+=($!)
-fi
 
 # Rounds alternate between the proxies so that drift on a shared machine hits all three;
 # each figure reported is the median of its rounds.
@@ -132,7 +134,6 @@ for round in $(seq "$ROUNDS"); do
     echo "bare $(measure bare "$BARE_PID" "https://localhost:$BAREPORT/")" >> "$WORK/results"
     echo "gateway $(measure gateway "$GW_PID" "https://localhost:$GW/")" >> "$WORK/results"
 done
-for pid in "${TOOL_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; done
 median() { # name column
     awk -v n="$1" -v c="$2" '$1==n{print $c}' "$WORK/results" | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'
 }

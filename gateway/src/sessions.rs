@@ -43,14 +43,15 @@ impl LiveSession {
         self.last_seen.load(Ordering::Relaxed)
     }
 
-    /// The identity assertion for `audience`, signed at most half a lifetime ago: reused from
-    /// the cache when fresh, signed anew (once per half lifetime) otherwise.
+    /// The identity assertion for `audience` as a header value, signed at most half a lifetime
+    /// ago: reused from the cache when fresh (a clone shares the bytes, so the request path
+    /// neither copies nor re-validates it), signed anew (once per half lifetime) otherwise.
     pub fn assertion(
         &self,
         signer: &AssertionSigner,
         audience: &str,
         now: i64,
-    ) -> Option<Arc<str>> {
+    ) -> Option<http::HeaderValue> {
         let half_life = i64::try_from(signer.lifetime().as_secs() / 2).unwrap_or(0);
         if let Ok(cache) = self.assertion.lock()
             && let Some(cached) = cache.as_ref()
@@ -75,9 +76,14 @@ impl LiveSession {
             csrf: self.csrf.clone(),
             apps: self.apps.clone(),
         };
-        match signer.sign(claims) {
+        let signed = signer
+            .sign(claims)
+            .map_err(|e| e.to_string())
+            .and_then(|token| {
+                http::HeaderValue::try_from(token).map_err(|_| "not a header value".to_owned())
+            });
+        match signed {
             Ok(token) => {
-                let token: Arc<str> = Arc::from(token);
                 if let Ok(mut cache) = self.assertion.lock() {
                     *cache = Some(CachedAssertion {
                         audience: audience.to_owned(),
@@ -88,7 +94,7 @@ impl LiveSession {
                 Some(token)
             }
             Err(e) => {
-                tracing::error!(error = %e, "cannot sign assertion");
+                tracing::error!(error = e, "cannot sign assertion");
                 None
             }
         }
@@ -100,7 +106,7 @@ impl LiveSession {
 struct CachedAssertion {
     audience: String,
     issued: i64,
-    token: Arc<str>,
+    token: http::HeaderValue,
 }
 
 /// A session as an administrator sees it: never the id, only its keyed hash.
@@ -552,20 +558,21 @@ mod tests {
         let key = dir.path().join("assertion.key");
         std::fs::write(&key, private).unwrap();
         let signer = AssertionSigner::from_file(&key, Duration::from_secs(60)).unwrap();
+        // A reused assertion shares its bytes with the cached one; a new one does not.
+        let same = |a: &http::HeaderValue, b: &http::HeaderValue| {
+            std::ptr::eq(a.as_bytes().as_ptr(), b.as_bytes().as_ptr())
+        };
         let first = live.assertion(&signer, "yakuba-app", 1000).unwrap();
-        assert!(Arc::ptr_eq(
+        assert!(same(
             &first,
             &live.assertion(&signer, "yakuba-app", 1030).unwrap()
         ));
-        assert!(!Arc::ptr_eq(
+        assert!(!same(
             &first,
             &live.assertion(&signer, "yakuba-app", 1031).unwrap()
         ));
         let other = live.assertion(&signer, "another-app", 1031).unwrap();
-        assert_ne!(
-            &*other,
-            &*live.assertion(&signer, "yakuba-app", 1031).unwrap()
-        );
+        assert_ne!(other, live.assertion(&signer, "yakuba-app", 1031).unwrap());
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The one `impl ProxyHttp`: read the request, let the decision modules decide, and turn
 //! the decision into Pingora calls in exactly one place ([`Proxy::apply`], in `reply.rs`). Routes
-//! whose users log in with their own credentials get their extra phases in `legacy.rs`.
+//! whose users log in with their own credentials get their extra phases in `legacy.rs`; what
+//! the upstream receives is built in `forward.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,17 +15,16 @@ use sso::SessionId;
 
 use crate::access::{self, Verdict, Who};
 use crate::audit::{Action, Decision, Record, RequestFacts};
-use crate::config::IdentityMode;
 use crate::cookies::{self, CookieValue};
 use crate::endpoints::{self, Incoming, Reply};
-use crate::headers;
 use crate::lang::Lang;
 use crate::pages;
 use crate::request::{cookie, header_str, host_of};
 use crate::routing::{RequestPath, RouteIdx};
-use crate::sessions::{LiveSession, Lookup, now};
+use crate::sessions::{LiveSession, Lookup};
 use crate::state::GatewayState;
 
+mod forward;
 mod legacy;
 mod reply;
 use legacy::LegacyCtx;
@@ -386,101 +386,7 @@ impl ProxyHttp for Proxy {
         upstream: &mut RequestHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        let state = &self.state;
-        // The upstream gets the canonical path that routing and policy judged.
-        if let Some(target) = ctx.rewritten.take() {
-            let uri = target.parse::<http::Uri>().map_err(|e| {
-                Error::because(ErrorType::InternalError, "canonical path is not a URI", e)
-            })?;
-            upstream.set_uri(uri);
-        }
-        let reserved: Vec<String> = upstream
-            .headers
-            .keys()
-            .filter(|name| state.reserved.is_reserved(name.as_str()))
-            .map(|name| name.as_str().to_owned())
-            .collect();
-        for name in reserved {
-            upstream.remove_header(&name);
-        }
-        if upstream.headers.contains_key(http::header::COOKIE) {
-            let kept = headers::strip_gateway_cookies(
-                upstream
-                    .headers
-                    .get_all(http::header::COOKIE)
-                    .iter()
-                    .map(|v| v.as_bytes()),
-            );
-            upstream.remove_header(&http::header::COOKIE);
-            if let Some(kept) = kept {
-                upstream.insert_header("cookie", kept)?;
-            }
-        }
-        if let Some(client) = ctx.client {
-            upstream.insert_header("x-forwarded-for", crate::addr_text::ip(client.ip()))?;
-        }
-        upstream.insert_header("x-forwarded-proto", "https")?;
-        if let Some(host) = &ctx.host {
-            upstream.insert_header("x-forwarded-host", host.as_str())?;
-        }
-        if let Some(id) = state.audit.request_id_header(ctx.request_id) {
-            upstream.insert_header(headers::REQUEST_ID, id)?;
-        }
-
-        let Some(route) = ctx.route.map(|r| state.routes.get(r)) else {
-            return Err(Error::explain(
-                ErrorType::InternalError,
-                "forwarding without a route",
-            ));
-        };
-        if let Some(host) = &route.upstream_host {
-            upstream.insert_header(http::header::HOST, host.as_str())?;
-        }
-        if route.public {
-            return Ok(());
-        }
-        let Some(live) = ctx.session.as_ref() else {
-            return Err(Error::explain(
-                ErrorType::InternalError,
-                "forwarding without a session",
-            ));
-        };
-        match route.identity {
-            IdentityMode::Assertion => {
-                let audience = route.audience.as_deref().unwrap_or("yakuba-app");
-                let token = live
-                    .assertion(&self.state.signer, audience, now())
-                    .ok_or_else(|| Error::explain(ErrorType::InternalError, "no assertion"))?;
-                upstream.insert_header(sso::assertion::HEADER, &*token)?;
-            }
-            IdentityMode::Headers => {
-                for (name, value) in headers::identity_headers(&route.headers, &live.identity) {
-                    let value = http::HeaderValue::from_bytes(&value).map_err(|e| {
-                        Error::because(ErrorType::InternalError, "identity header value", e)
-                    })?;
-                    upstream.insert_header(name, value)?;
-                }
-            }
-            IdentityMode::Basic => {
-                if let Some(value) = ctx.legacy.as_mut().and_then(|l| l.basic.take()) {
-                    upstream.insert_header(http::header::AUTHORIZATION, value)?;
-                }
-            }
-            IdentityMode::FormLogin => {
-                // A page that may be the login page is searched for the marker; ask for it
-                // uncompressed (old systems may compress anyway, which is handled).
-                if route
-                    .form_login
-                    .as_ref()
-                    .is_some_and(|f| f.settings.marker.is_some())
-                    && ctx.legacy.as_ref().is_some_and(|l| l.navigation)
-                {
-                    upstream.insert_header("accept-encoding", "identity")?;
-                }
-            }
-            IdentityMode::None => {}
-        }
-        Ok(())
+        self.prepare_upstream(upstream, ctx)
     }
 
     async fn response_filter(
