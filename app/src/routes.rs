@@ -29,7 +29,17 @@ use crate::state::AppState;
 use crate::{facility, memo, org, portal, schedule, store, whereabouts};
 
 /// The stylesheet, compiled in so the app needs no asset directory and nothing from outside.
-const STYLESHEET: &str = include_str!("../static/app.css");
+/// It is kept in parts by page area and served as one file, in this order (later rules
+/// depend on earlier ones).
+const STYLESHEET: &str = concat!(
+    include_str!("../static/css/base.css"),
+    include_str!("../static/css/portal.css"),
+    include_str!("../static/css/groupware.css"),
+    include_str!("../static/css/facility.css"),
+    include_str!("../static/css/status.css"),
+    include_str!("../static/css/schedule.css"),
+    include_str!("../static/css/shared.css"),
+);
 
 /// What every response forbids: framing, sniffing, and anything not served by the app itself.
 const CONTENT_SECURITY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \

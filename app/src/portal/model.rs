@@ -14,7 +14,7 @@ use crate::org::model::{Employment, StaffId, join_path};
 /// Japan Standard Time; Japan has no daylight saving, so a fixed offset is exact.
 pub const JST: UtcOffset = time::macros::offset!(+9);
 
-/// Number of colour tones tiles cycle through (`tone-0` .. `tone-5` in `app.css`).
+/// Number of colour tones tiles cycle through (`tone-0` .. `tone-5` in `static/css/portal.css`).
 const TILE_TONES: usize = 6;
 
 /// What the organisation tables know about the signed-in user.
